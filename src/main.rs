@@ -1,3 +1,6 @@
+//! The `policyspace` command.
+#![forbid(unsafe_code)]
+
 fn main() {
-    println!("Hello, world!");
+    std::process::exit(policyspace::cli::main());
 }

@@ -1,0 +1,165 @@
+//! The library entry point: load rulesets once, then load and check many policies.
+//!
+//! ```
+//! use policyspace::rulesets::Rulesets;
+//! use policyspace::eval::Options;
+//!
+//! let rulesets = Rulesets::embedded().expect("the embedded rulesets resolve");
+//! let policy = r#"
+//! policy nickel "Ban on exports of nickel ore" {
+//!   country IDN
+//!   date 2020-01-01
+//!   measure ban { kind export-prohibition products ["2604"] }
+//! }"#;
+//! let loaded = rulesets.policies_from_str("policy.pspace", policy).expect("the policy is valid");
+//! let evaluation = rulesets.check(&loaded.policies[0], &Options::default());
+//! assert!(evaluation.findings.iter().any(|f| f.instrument == "gatt-1994" && f.article == "XI:1"));
+//! ```
+
+use crate::diag::Diag;
+use crate::eval::{self, Evaluation, Options};
+use crate::model::{Model, Policy, TestCase};
+use crate::resolve::{self, load};
+use crate::source::Sources;
+use sha2::Digest as _;
+use std::path::Path;
+
+/// Resolved rulesets, ready to check policies.
+#[derive(Clone, Debug)]
+pub struct Rulesets {
+    pub sources: Sources,
+    pub model: Model,
+    /// Warnings found while resolving (errors prevent loading).
+    pub warnings: Vec<Diag>,
+    /// A content hash of every ruleset file (name and text), so a report says which law it applied.
+    pub hash: String,
+    /// Where the rulesets came from, for messages.
+    pub origin: String,
+}
+
+/// Rulesets or policies that could not be loaded: every problem, with the sources to render them.
+#[derive(Clone, Debug)]
+pub struct LoadError {
+    pub sources: Sources,
+    pub diags: Vec<Diag>,
+}
+
+/// Policies (and tests) loaded from a file, with the sources to render findings and errors.
+#[derive(Clone, Debug)]
+pub struct LoadedPolicies {
+    pub sources: Sources,
+    pub policies: Vec<Policy>,
+    pub tests: Vec<TestCase>,
+    pub warnings: Vec<Diag>,
+}
+
+impl Rulesets {
+    /// The rulesets embedded in the binary.
+    pub fn embedded() -> Result<Rulesets, LoadError> {
+        Rulesets::from_loaded(load::Loaded::all(&load::Embedded), "embedded rulesets")
+    }
+
+    /// Every `.pspace` file under a directory.
+    pub fn from_dir(path: &Path) -> Result<Rulesets, LoadError> {
+        if !path.is_dir() {
+            return Err(LoadError {
+                sources: Sources::new(),
+                diags: vec![
+                    Diag::error("policyspace::resolve::no_rulesets", format!("`{}` is not a directory", path.display()))
+                        .help("give the directory that holds the .pspace ruleset files, or omit --rulesets to use the embedded ones"),
+                ],
+            });
+        }
+        Rulesets::from_loaded(load::Loaded::all(&load::Dir::new(path)), &path.display().to_string())
+    }
+
+    /// Resolve already-loaded files.
+    pub fn from_loaded(loaded: load::Loaded, origin: &str) -> Result<Rulesets, LoadError> {
+        let (model, diags) = resolve::resolve(&loaded);
+        if diags.iter().any(Diag::is_error) {
+            return Err(LoadError { sources: loaded.sources, diags });
+        }
+        let hash = content_hash(&loaded.sources);
+        Ok(Rulesets {
+            sources: loaded.sources,
+            model,
+            warnings: diags,
+            hash,
+            origin: origin.to_string(),
+        })
+    }
+
+    /// Load policies from `.pspace` or JSON text (by the name's extension).
+    pub fn policies_from_str(&self, name: &str, text: &str) -> Result<LoadedPolicies, LoadError> {
+        let mut sources = self.sources.clone();
+        let id = sources.add(name, text);
+        if name.ends_with(".json") {
+            return match crate::policy_json::parse(&self.model, text, id) {
+                Ok(p) => Ok(LoadedPolicies {
+                    sources,
+                    policies: vec![p],
+                    tests: Vec::new(),
+                    warnings: Vec::new(),
+                }),
+                Err(diags) => Err(LoadError { sources, diags }),
+            };
+        }
+        let (file, mut diags) = crate::syntax::parse(text, id);
+        let (policies, tests, more) = resolve::resolve_policies(&self.model, &[&file]);
+        diags.extend(more);
+        if diags.iter().any(Diag::is_error) {
+            crate::diag::sort(&mut diags);
+            return Err(LoadError { sources, diags });
+        }
+        if policies.is_empty() {
+            let d = Diag::error("policyspace::policy::no_policy", format!("`{name}` defines no policy"))
+                .help("a policy file holds `policy <id> \"<title>\" { country ... measure ... }`");
+            return Err(LoadError { sources, diags: vec![d] });
+        }
+        Ok(LoadedPolicies {
+            sources,
+            policies,
+            tests,
+            warnings: diags,
+        })
+    }
+
+    /// Load policies from a file.
+    pub fn policies_from_file(&self, path: &Path) -> Result<LoadedPolicies, LoadError> {
+        let name = path.display().to_string();
+        match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => self.policies_from_str(&name, &text),
+                Err(e) => Err(LoadError {
+                    sources: self.sources.clone(),
+                    diags: vec![
+                        Diag::error("policyspace::policy::not_utf8", format!("`{name}` is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+                            .help("save the file as UTF-8"),
+                    ],
+                }),
+            },
+            Err(e) => Err(LoadError {
+                sources: self.sources.clone(),
+                diags: vec![Diag::error("policyspace::policy::unreadable", format!("cannot read `{name}`: {e}")).help("check the path")],
+            }),
+        }
+    }
+
+    /// Check one policy (evaluation only; rendering is in [`crate::report`]).
+    pub fn check(&self, policy: &Policy, opts: &Options) -> Evaluation {
+        eval::check(&self.model, policy, opts)
+    }
+}
+
+/// SHA-256 over every file's text, in load order (sorted by path relative to the root), so the
+/// same law gives the same hash wherever it is loaded from.
+pub fn content_hash(sources: &Sources) -> String {
+    let mut h = sha2::Sha256::new();
+    for (_, f) in sources.iter() {
+        h.update(f.text.as_bytes());
+        h.update([0u8]);
+    }
+    let digest = h.finalize();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
