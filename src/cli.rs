@@ -206,34 +206,48 @@ pub fn parse_date(out: &Out, s: Option<&str>) -> Result<Option<crate::date::Date
     }
 }
 
+/// The rulesets (a directory, or the embedded ones) with extra files on top: policies, tests,
+/// drafts, test-only law. A file that has the same name as a ruleset file replaces it, so
+/// `policyspace lint rulesets/wto/gatt-1994.pspace` lints the file on disk. Returns the load and
+/// the ids of the extra files.
+pub fn load_with_extras(rulesets: Option<&Path>, paths: &[PathBuf]) -> (load::Loaded, Vec<crate::source::FileId>) {
+    let mut loaded = match rulesets {
+        Some(d) => load::Loaded::all(&load::Dir::new(d)),
+        None => load::Loaded::all(&load::Embedded),
+    };
+    let mut extra = Vec::new();
+    let files = if paths.is_empty() { Vec::new() } else { pspace_files(paths) };
+    for p in files {
+        let shown = p.to_string_lossy().trim_start_matches("./").to_string();
+        let dup: Vec<crate::source::FileId> = loaded.sources.iter().filter(|(_, f)| f.name == shown).map(|(id, _)| id).collect();
+        loaded.files.retain(|(id, _)| !dup.contains(id));
+        let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let mut root = load::Dir::new(dir);
+        root.shown = root.shown.trim_start_matches("./").to_string();
+        if root.shown == "." {
+            root.shown.clear();
+        }
+        if let Some(id) = loaded.add_file(&root, &name) {
+            extra.push(id);
+        }
+    }
+    (loaded, extra)
+}
+
 fn lint(out: &Out, paths: &[PathBuf], rulesets: Option<&Path>, deny: bool) -> i32 {
-    let (sources, diags) = if paths.len() == 1 && paths[0].is_dir() {
+    let (sources, diags) = if paths.len() == 1 && paths[0].is_dir() && rulesets.is_none() && looks_like_rulesets(&paths[0]) {
         let loaded = load::Loaded::all(&load::Dir::new(&paths[0]));
         let (_, diags) = crate::resolve::resolve(&loaded);
         (loaded.sources, diags)
     } else {
-        // Files on top of the rulesets: policies, tests, drafts.
-        let base = match rulesets {
-            Some(d) => load::Loaded::all(&load::Dir::new(d)),
-            None => load::Loaded::all(&load::Embedded),
-        };
-        let mut loaded = base;
-        for p in paths {
-            let shown = p.to_string_lossy().to_string();
-            // A ruleset file given by path replaces its embedded copy.
-            let dup: Vec<crate::source::FileId> = loaded.sources.iter().filter(|(_, f)| f.name == shown).map(|(id, _)| id).collect();
-            loaded.files.retain(|(id, _)| !dup.contains(id));
-            let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-            let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-            let root = load::Dir::new(dir);
-            loaded.add_file(&root, &name);
-        }
+        let (loaded, _) = load_with_extras(rulesets, paths);
         let (_, diags) = crate::resolve::resolve(&loaded);
         (loaded.sources, diags)
     };
     out.diags(&diags, &sources);
     let errors = diags.iter().filter(|d| d.is_error()).count();
-    let warnings = diags.len() - errors;
+    let warnings = diags.iter().filter(|d| d.severity == crate::diag::Severity::Warning).count();
     if errors > 0 || (deny && warnings > 0) {
         return 2;
     }
@@ -241,6 +255,11 @@ fn lint(out: &Out, paths: &[PathBuf], rulesets: Option<&Path>, deny: bool) -> i3
         eprintln!("ok: {} files, no problems", sources.len());
     }
     0
+}
+
+/// A directory that holds a whole ruleset tree (it declares the countries), rather than extra files.
+fn looks_like_rulesets(dir: &Path) -> bool {
+    dir.join("core").join("countries.pspace").is_file()
 }
 
 fn pspace_files(paths: &[PathBuf]) -> Vec<PathBuf> {
@@ -334,33 +353,28 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     result
 }
 
-fn test(out: &Out, paths: &[PathBuf], rulesets: Option<&Path>, verbose: bool) -> i32 {
-    let (rs_dir, files): (Option<&Path>, Vec<&PathBuf>) = if paths.len() == 1 && paths[0].is_dir() && rulesets.is_none() {
-        (Some(paths[0].as_path()), Vec::new())
+fn test(_out: &Out, paths: &[PathBuf], rulesets: Option<&Path>, verbose: bool) -> i32 {
+    let out = _out;
+    let (rs_dir, extras): (Option<&Path>, &[PathBuf]) = if paths.len() == 1 && paths[0].is_dir() && rulesets.is_none() && looks_like_rulesets(&paths[0]) {
+        (Some(paths[0].as_path()), &[])
     } else {
-        (rulesets, paths.iter().collect())
+        (rulesets, paths)
     };
-    let rs = match load_rulesets(rs_dir) {
-        Ok(r) => r,
-        Err(e) => return out.load_error(&e),
-    };
-    let mut results = Vec::new();
-    let mut sources = rs.sources.clone();
-    for t in &rs.model.tests {
-        results.push(crate::testing::run(&rs.model, t, &[]));
+    let (loaded, extra_ids) = load_with_extras(rs_dir, extras);
+    let (model, diags) = crate::resolve::resolve(&loaded);
+    let errors: Vec<Diag> = diags.iter().filter(|d| d.is_error()).cloned().collect();
+    if !errors.is_empty() {
+        out.diags(&errors, &loaded.sources);
+        return 2;
     }
-    for f in pspace_files(&files.into_iter().cloned().collect::<Vec<_>>()) {
-        match rs.policies_from_file(&f) {
-            Ok(lp) => {
-                for t in &lp.tests {
-                    results.push(crate::testing::run(&rs.model, t, &lp.policies));
-                }
-                sources = lp.sources;
-            }
-            Err(e) => return out.load_error(&e),
-        }
-    }
-    let failed: Vec<&crate::testing::TestResult> = results.iter().filter(|r| !r.passed).collect();
+    let sources = loaded.sources;
+    let results: Vec<crate::testing::TestResult> = model
+        .tests
+        .iter()
+        .filter(|t| extras.is_empty() || extra_ids.contains(&t.span.file))
+        .map(|t| crate::testing::run(&model, t, &[]))
+        .collect();
+    let failed = results.iter().filter(|r| !r.passed).count();
     let mut o = std::io::stdout().lock();
     for r in &results {
         if r.passed && !verbose {
@@ -374,8 +388,8 @@ fn test(out: &Out, paths: &[PathBuf], rulesets: Option<&Path>, verbose: bool) ->
             let _ = writeln!(o, "    found:    {}", f.found);
         }
     }
-    let _ = writeln!(o, "{} tests: {} passed, {} failed", results.len(), results.len() - failed.len(), failed.len());
-    if failed.is_empty() { 0 } else { 1 }
+    let _ = writeln!(o, "{} tests: {} passed, {} failed", results.len(), results.len() - failed, failed);
+    if failed == 0 { 0 } else { 1 }
 }
 
 fn parse(out: &Out, file: &Path) -> i32 {

@@ -195,13 +195,13 @@ impl<'a> Resolver<'a> {
         let mut date_spans: [Option<Span>; 3] = [None; 3];
         for s in body {
             match &s.kind {
-                StmtKind::Kind { value } => match InstrumentKind::parse(&value.name) {
-                    Some(k) => {
-                        inst.kind = k;
-                        kind_seen = true;
+                StmtKind::Kind { value } => {
+                    kind_seen = true;
+                    match InstrumentKind::parse(&value.name) {
+                        Some(k) => inst.kind = k,
+                        None => self.bad_kind(value),
                     }
-                    None => self.bad_kind(value),
-                },
+                }
                 StmtKind::Binding { value } => {
                     inst.binding = *value;
                     binding_seen = true;
@@ -452,8 +452,8 @@ impl<'a> Resolver<'a> {
                 if let (Some(bd), Some(q)) = (&base, &b.from) {
                     if bd.kind != kind {
                         self.err(
-                            Diag::error("policyspace::resolve::wrong_defence_kind", format!("a {} cannot be copied from a {}", kind.as_str(), bd.kind.as_str()))
-                                .label(q.span, format!("this is a {}", bd.kind.as_str()))
+                            Diag::error("policyspace::resolve::wrong_defence_kind", format!("{} cannot be copied from {}", with_article(kind.as_str()), with_article(bd.kind.as_str())))
+                                .label(q.span, format!("this is {}", with_article(bd.kind.as_str())))
                                 .help(format!("copy it as `{} \"{}\" from ...`", bd.kind.as_str(), label)),
                         );
                     }
@@ -738,10 +738,10 @@ impl<'a> Resolver<'a> {
                         DefenceKind::Condition => "`subject-to [...]` of an exception",
                     };
                     self.err(
-                        Diag::error("policyspace::resolve::wrong_defence_kind", format!("\"{}\" is a {}, but it is listed in {list}", rc.r.label, found.as_str()))
-                            .label(rc.span, format!("expected a {}", rc.expected.as_str()))
-                            .label(d.span, format!("defined as a {}", found.as_str()))
-                            .help(format!("list it in {right}, or define it as a {}", rc.expected.as_str())),
+                        Diag::error("policyspace::resolve::wrong_defence_kind", format!("\"{}\" is {}, but it is listed in {list}", rc.r.label, with_article(found.as_str())))
+                            .label(rc.span, format!("expected {}", with_article(rc.expected.as_str())))
+                            .label(d.span, format!("defined as {}", with_article(found.as_str())))
+                            .help(format!("list it in {right}, or define it as {}", with_article(rc.expected.as_str()))),
                     );
                 }
                 None => {
@@ -757,6 +757,11 @@ impl<'a> Resolver<'a> {
             }
         }
     }
+}
+
+/// "an exception", "a carve-out".
+fn with_article(noun: &str) -> String {
+    if noun.starts_with(['a', 'e', 'i', 'o', 'u']) { format!("an {noun}") } else { format!("a {noun}") }
 }
 
 fn caveat(level: &Ident, reason: Option<String>, span: Span) -> Option<Caveat> {

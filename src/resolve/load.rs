@@ -14,6 +14,8 @@ pub struct Loaded {
     pub sources: Sources,
     pub files: Vec<(FileId, File)>,
     pub diags: Vec<Diag>,
+    /// Files already loaded, by displayed name: each file is loaded once, however it is reached.
+    seen: HashMap<String, FileId>,
 }
 
 /// Where files come from: a directory on disk, or the embedded rulesets.
@@ -158,6 +160,10 @@ impl Loaded {
         if let Some(id) = by_rel.get(rel) {
             return Some(*id);
         }
+        if let Some(id) = self.seen.get(&root.display(rel)) {
+            by_rel.insert(rel.to_string(), *id);
+            return Some(*id);
+        }
         match root.read(rel) {
             Ok(text) => {
                 let id = self.sources.add(root.display(rel), text);
@@ -166,6 +172,7 @@ impl Loaded {
                 self.diags.extend(errors);
                 self.files.push((id, file));
                 by_rel.insert(rel.to_string(), id);
+                self.seen.insert(root.display(rel), id);
                 Some(id)
             }
             Err(e) => {

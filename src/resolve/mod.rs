@@ -52,6 +52,7 @@ const NS_COUNTRY: &str = "country";
 const NS_GROUP: &str = "group";
 const NS_FACT: &str = "fact";
 const NS_KIND: &str = "measure kind or category";
+const NS_MEASURE_KIND: &str = "measure kind";
 const NS_OBJECTIVE: &str = "objective";
 const NS_PRODUCTS: &str = "product table";
 const NS_INSTRUMENT: &str = "instrument";
@@ -96,7 +97,7 @@ impl<'a> Resolver<'a> {
                 Diag::error("policyspace::resolve::duplicate_definition", format!("{ns} `{}` is defined twice", id.name))
                     .label(id.span, "defined again here")
                     .label(first, "first defined here")
-                    .help(format!("rename one of them or remove the duplicate; a {ns} id must be unique across all loaded files")),
+                    .help(format!("rename one of them or remove the duplicate: {ns} ids must be unique across all loaded files")),
             );
             return false;
         }
@@ -265,7 +266,7 @@ impl<'a> Resolver<'a> {
         let code = match ns {
             NS_GROUP => "policyspace::resolve::unknown_group",
             NS_FACT => "policyspace::resolve::unknown_fact",
-            NS_KIND => "policyspace::resolve::unknown_measure_kind",
+            NS_KIND | NS_MEASURE_KIND => "policyspace::resolve::unknown_measure_kind",
             NS_OBJECTIVE => "policyspace::resolve::unknown_objective",
             NS_PRODUCTS => "policyspace::resolve::unknown_product_table",
             NS_INSTRUMENT => "policyspace::resolve::unknown_instrument",
@@ -307,7 +308,7 @@ impl<'a> Resolver<'a> {
             Some(_) => true,
             None => {
                 let c = self.model.kinds.values().filter(|k| !k.category).map(|k| k.id.clone()).collect();
-                self.unknown(NS_KIND, id, c);
+                self.unknown(NS_MEASURE_KIND, id, c);
                 false
             }
         }
@@ -825,7 +826,7 @@ impl<'a> Resolver<'a> {
                         // Report once, at the lexicographically smallest kind of the cycle.
                         if path.iter().all(|p| *p >= id) {
                             self.err(
-                                Diag::error("policyspace::resolve::kind_cycle", format!("measure kind `{id}` counts as itself through a cycle"))
+                                Diag::error("policyspace::resolve::kind_cycle", format!("`{id}` counts as itself through a cycle"))
                                     .label(span, "this `counts-as` closes the cycle")
                                     .help(format!("the kinds count as each other: {} → {id}", path.join(" → "))),
                             );

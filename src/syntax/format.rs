@@ -58,7 +58,13 @@ pub fn print(file: &File, src: Option<&str>) -> String {
                 StmtKind::Instrument { .. } | StmtKind::Policy { .. } | StmtKind::Test { .. } | StmtKind::Group { .. }
             );
         if let Some(end) = prev_end {
-            if prev_block || is_block || p.blank_between(end, p.first_start(item.span.start)) {
+            // With the original text, blank lines are kept as written (at most one); a tree built
+            // by a program gets a blank line around every block.
+            let blank = match src {
+                Some(_) => p.blank_between(end, p.first_start(item.span.start)),
+                None => prev_block || is_block,
+            };
+            if blank {
                 p.out.push('\n');
             }
         }
@@ -130,6 +136,11 @@ impl Printer<'_> {
             self.out.push_str(&c.text);
             self.out.push('\n');
             self.next += 1;
+            // A blank line between the last comment and what follows is kept.
+            let followed_by_comment = self.comments.get(self.next).is_some_and(|n| n.span.start < pos);
+            if !followed_by_comment && pos != u32::MAX && self.blank_between(c.span.end, pos) {
+                self.out.push('\n');
+            }
         }
     }
 
@@ -153,6 +164,41 @@ impl Printer<'_> {
         self.comments.get(self.next).is_some_and(|c| c.span.start < pos)
     }
 
+    /// A block written on one line in the source stays on one line if it still fits and holds
+    /// only one-line statements and no comments.
+    fn inline_body(&self, body: &[Stmt], span: crate::source::Span) -> Option<String> {
+        let src = self.src?;
+        let text = src.get(span.start as usize..span.end as usize)?;
+        if text.contains('\n') || body.is_empty() || self.has_comment_before(span.end) && self.comments.get(self.next).is_some_and(|c| c.span.start >= span.start) {
+            return None;
+        }
+        let mut parts = Vec::new();
+        for s in body {
+            if s.kind.body().is_some_and(|b| !b.is_empty()) {
+                return None;
+            }
+            let mut sub = Printer { out: String::new(), indent: 0, comments: &[], next: 0, src: None };
+            sub.stmt(s);
+            let line = sub.out.trim_end().to_string();
+            if line.contains('\n') {
+                return None;
+            }
+            parts.push(line);
+        }
+        Some(format!(" {{ {} }}", parts.join(" ")))
+    }
+
+    fn body_at(&mut self, body: &[Stmt], span: crate::source::Span, line_start: usize) {
+        if let Some(inline) = self.inline_body(body, span) {
+            let current = self.out.len() - line_start + self.indent * 2;
+            if current + inline.len() <= WIDTH {
+                self.out.push_str(&inline);
+                return;
+            }
+        }
+        self.body(body, span.end);
+    }
+
     fn body(&mut self, body: &[Stmt], end: u32) {
         self.out.push_str(" {\n");
         self.indent += 1;
@@ -174,9 +220,9 @@ impl Printer<'_> {
     }
 
     /// A block that may be omitted when empty.
-    fn opt_body(&mut self, body: &[Stmt], end: u32) {
-        if !body.is_empty() || self.has_comment_before(end.saturating_sub(1)) {
-            self.body(body, end);
+    fn opt_body(&mut self, body: &[Stmt], span: crate::source::Span, line_start: usize) {
+        if !body.is_empty() || self.has_comment_before(span.end.saturating_sub(1)) {
+            self.body_at(body, span, line_start);
         }
     }
 
@@ -205,12 +251,12 @@ impl Printer<'_> {
             K::Category { id, title, body } | K::MeasureKind { id, title, body } | K::Objective { id, title, body } => {
                 self.ident_arg(id);
                 self.str_arg(title);
-                self.opt_body(body, end);
+                self.opt_body(body, s.span, line_start);
             }
             K::Option { id, title, body } => {
                 self.ident_arg(id);
                 self.str_arg(title);
-                self.opt_body(body, end);
+                self.opt_body(body, s.span, line_start);
             }
             K::FactDecl { id, ty, question, body } => {
                 self.ident_arg(id);
@@ -223,7 +269,7 @@ impl Printer<'_> {
                     other => self.out.push_str(other.name()),
                 }
                 self.str_arg(question);
-                self.opt_body(body, end);
+                self.opt_body(body, s.span, line_start);
             }
             K::Test { name, body } => {
                 self.str_arg(name);
@@ -299,11 +345,11 @@ impl Printer<'_> {
                 if let Some(t) = &b.title {
                     self.str_arg(t);
                 }
-                self.opt_body(&b.body, end);
+                self.opt_body(&b.body, s.span, line_start);
             }
             K::Cap { kind, body } => {
                 self.ident_arg(kind);
-                self.body(body, end);
+                self.body_at(body, s.span, line_start);
             }
             K::Default { rate } | K::Rate { rate } => {
                 self.out.push(' ');
@@ -323,7 +369,7 @@ impl Printer<'_> {
                 if let Some(t) = title {
                     self.str_arg(t);
                 }
-                self.body(body, end);
+                self.body_at(body, s.span, line_start);
             }
             K::Targets { targets } => match targets {
                 Targets::All { .. } => self.out.push_str(" all"),

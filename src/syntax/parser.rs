@@ -147,6 +147,26 @@ impl Ctx {
         }
     }
 
+    /// The block as the subject of a sentence.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Ctx::Top => "A file",
+            Ctx::Group => "A group",
+            Ctx::Fact => "A fact",
+            Ctx::Kind => "A measure kind or category",
+            Ctx::Objective => "An objective",
+            Ctx::OptionBody => "An option",
+            Ctx::Products => "A product table",
+            Ctx::Instrument => "An instrument",
+            Ctx::Provision => "A provision",
+            Ctx::Defence => "An exception, carve-out or condition",
+            Ctx::Cap => "A cap",
+            Ctx::Policy => "A policy",
+            Ctx::Measure => "A measure",
+            Ctx::Test => "A test",
+        }
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             Ctx::Top => "at the top level of a file",
@@ -218,9 +238,10 @@ impl<'a> Parser<'a> {
 
     fn to_diag(&self, e: PErr) -> Diag {
         let start = self.src.len().saturating_sub(e.rest_len);
+        let help = e.help.unwrap_or_else(|| default_help(e.code).to_string());
         let mut d = Diag::error(e.code, e.message)
             .label(Span::new(self.file, start, start + e.len), e.label)
-            .help_opt(e.help);
+            .help(help);
         if let Some((rest, len, text)) = e.secondary {
             let s = self.src.len().saturating_sub(rest);
             d = d.label(Span::new(self.file, s, s + len), text);
@@ -482,12 +503,15 @@ impl<'a> Parser<'a> {
                 },
             ))
         } else {
+            let word = t.find(|c: char| c.is_whitespace() || c == '}' || c == ']').unwrap_or(t.len());
+            let shown: String = t[..word].chars().take(40).collect();
             let mut e = self.err(
                 t,
                 "policyspace::parse::expected_date",
-                format!("expected a date, found {}", self.found(t)),
+                if shown.is_empty() { "expected a date, found end of file".to_string() } else { format!("expected a date, found `{shown}`") },
                 "expected a date",
             );
+            e.len = word;
             e.help = Some("dates are written YYYY-MM-DD, e.g. 2020-01-01".into());
             Err(nom::Err::Failure(e))
         }
@@ -998,7 +1022,7 @@ impl<'a> Parser<'a> {
             e.help = Some(if start.starts_with('}') && ctx == Ctx::Top {
                 "this `}` closes nothing: remove it".to_string()
             } else {
-                format!("{} accepts: {}", capitalise(ctx.describe()), ctx.keywords().join(", "))
+                format!("{} accepts: {}", ctx.noun(), ctx.keywords().join(", "))
             });
             return Err(nom::Err::Failure(e));
         };
@@ -1009,7 +1033,7 @@ impl<'a> Parser<'a> {
                 format!("unknown statement `{word}` {}", ctx.describe()),
                 "not allowed here",
             );
-            let accepts = format!("{} accepts: {}", capitalise(ctx.describe()), ctx.keywords().join(", "));
+            let accepts = format!("{} accepts: {}", ctx.noun(), ctx.keywords().join(", "));
             e.help = Some(match did_you_mean(word, ctx.keywords().iter().copied()) {
                 Some(s) => format!("did you mean `{s}`? {accepts}"),
                 None => accepts,
@@ -1484,16 +1508,22 @@ fn token_len(s: &str) -> usize {
     c.len_utf8()
 }
 
-fn list_words(words: &[&str]) -> String {
-    words.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ")
+/// A hint for errors whose site gave none.
+fn default_help(code: &str) -> &'static str {
+    match code {
+        "policyspace::parse::expected_number" => "numbers are written with digits, e.g. 15 or 12.5 (a % sign is allowed)",
+        "policyspace::parse::expected_keyword" => "see grammar/pspace.ebnf for the form of this statement",
+        "policyspace::parse::expected_name" => "names are letters, digits, `-` and `_`, starting with a letter",
+        "policyspace::parse::expected_block" => "a block is written `{ ... }` after the item's name and title",
+        "policyspace::parse::expected_article" => "refer to an article as \"XI:1\" (same instrument) or gatt-1994.\"XI:1\"",
+        "policyspace::parse::unclosed" => "add the missing closing bracket",
+        "policyspace::parse::unknown_statement" => "see grammar/pspace.ebnf for the statements each block accepts",
+        _ => "see grammar/README.md for the language",
+    }
 }
 
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
+fn list_words(words: &[&str]) -> String {
+    words.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ")
 }
 
 fn condition_help() -> String {
