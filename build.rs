@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn collect(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) {
+    // Every directory is watched, so a file added anywhere under rulesets/ triggers a rebuild.
+    println!("cargo:rerun-if-changed={}", dir.display());
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for e in entries.flatten() {
         let p = e.path();
@@ -24,12 +26,6 @@ fn main() {
     let mut files = Vec::new();
     collect(&root, &root, &mut files);
     files.sort();
-    let mut dirs: Vec<PathBuf> = files.iter().filter_map(|(_, p)| p.parent().map(Path::to_path_buf)).collect();
-    dirs.sort();
-    dirs.dedup();
-    for d in dirs {
-        println!("cargo:rerun-if-changed={}", d.display());
-    }
     let mut code = String::from("/// Every ruleset file: (path relative to `rulesets/`, contents).\npub const FILES: &[(&str, &str)] = &[\n");
     for (rel, path) in &files {
         println!("cargo:rerun-if-changed={}", path.display());

@@ -48,6 +48,7 @@ pub fn print(file: &File, src: Option<&str>) -> String {
         comments: if src.is_some() { &file.comments } else { &[] },
         next: 0,
         src,
+        after_comment: false,
     };
     let mut prev_end: Option<u32> = None;
     let mut prev_block = false;
@@ -88,6 +89,9 @@ struct Printer<'a> {
     comments: &'a [Comment],
     next: usize,
     src: Option<&'a str>,
+    /// The last thing printed was a comment (so a blank line before the next comment is the
+    /// author's separation between comment groups).
+    after_comment: bool,
 }
 
 impl Printer<'_> {
@@ -124,7 +128,7 @@ impl Printer<'_> {
                 self.out.push('\n');
             }
             // Keep one blank line between groups of comments as written.
-            if self.next > 0 {
+            if self.next > 0 && self.after_comment {
                 if let Some(prev) = self.comments.get(self.next - 1) {
                     if self.blank_between(prev.span.end, c.span.start) && !self.out.ends_with("\n\n") && !self.out.ends_with("{\n") {
                         self.out.push('\n');
@@ -136,6 +140,7 @@ impl Printer<'_> {
             self.out.push_str(&c.text);
             self.out.push('\n');
             self.next += 1;
+            self.after_comment = true;
             // A blank line between the last comment and what follows is kept.
             let followed_by_comment = self.comments.get(self.next).is_some_and(|n| n.span.start < pos);
             if !followed_by_comment && pos != u32::MAX && self.blank_between(c.span.end, pos) {
@@ -177,7 +182,7 @@ impl Printer<'_> {
             if s.kind.body().is_some_and(|b| !b.is_empty()) {
                 return None;
             }
-            let mut sub = Printer { out: String::new(), indent: 0, comments: &[], next: 0, src: None };
+            let mut sub = Printer { out: String::new(), indent: 0, comments: &[], next: 0, src: None, after_comment: false };
             sub.stmt(s);
             let line = sub.out.trim_end().to_string();
             if line.contains('\n') {
@@ -229,6 +234,7 @@ impl Printer<'_> {
     fn stmt(&mut self, s: &Stmt) {
         use StmtKind as K;
         self.leading(s.span.start);
+        self.after_comment = false;
         self.pad();
         let line_start = self.out.len();
         let kw = s.kind.keyword();

@@ -1402,12 +1402,18 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// `key value` attributes on one line (`member`, `party`).
+    /// `key value` attributes of `member` and `party`. They must be on the keyword's line:
+    /// `source` and the dates are also statements of the enclosing block, and the line break is
+    /// what tells them apart.
     fn attrs(&self, i: &'a str, keys: &[&'static str]) -> Res<'a, Vec<Attr>> {
         let mut rest = i;
         let mut out = Vec::new();
         while let Some(w) = self.peek_ident(rest) {
             if !keys.contains(&w) {
+                break;
+            }
+            let gap = &rest[..rest.len() - self.ws(rest).len()];
+            if gap.contains('\n') || gap.contains("//") {
                 break;
             }
             let (r, key) = self.ident(rest, "an attribute")?;
