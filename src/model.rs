@@ -576,9 +576,17 @@ pub struct Instrument {
 }
 
 impl Instrument {
-    /// `GATT 1994 Art. XI:1`.
+    /// `GATT 1994 Art. XI:1`; labels that name their own division (`Annex 1(a)`, `Ch. 11 Art. 5`,
+    /// `Part V`) are not prefixed with `Art.`.
     pub fn citation(&self, label: &str) -> String {
-        format!("{} Art. {}", self.cite, label)
+        let own_division = ["Art", "Article", "Annex", "Area", "Ch", "Chapter", "Part", "Schedule", "Section", "Para", "Paragraph", "Pillar", "Protocol", "Appendix", "Note"]
+            .iter()
+            .any(|w| label.strip_prefix(w).is_some_and(|rest| rest.starts_with([' ', '.'])));
+        if own_division {
+            format!("{} {}", self.cite, label)
+        } else {
+            format!("{} Art. {}", self.cite, label)
+        }
     }
 }
 

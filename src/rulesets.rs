@@ -51,6 +51,16 @@ pub struct LoadedPolicies {
     pub policies: Vec<Policy>,
     pub tests: Vec<TestCase>,
     pub warnings: Vec<Diag>,
+    /// When the file imports or defines law of its own (a draft deal, test-only treaties), the
+    /// rulesets extended with it; otherwise `None` and the rulesets' model applies.
+    pub extended: Option<Box<Model>>,
+}
+
+impl LoadedPolicies {
+    /// The model these policies are checked against.
+    pub fn model<'a>(&'a self, rulesets: &'a Rulesets) -> &'a Model {
+        self.extended.as_deref().unwrap_or(&rulesets.model)
+    }
 }
 
 impl Rulesets {
@@ -100,11 +110,22 @@ impl Rulesets {
                     policies: vec![p],
                     tests: Vec::new(),
                     warnings: Vec::new(),
+                    extended: None,
                 }),
                 Err(diags) => Err(LoadError { sources, diags }),
             };
         }
         let (file, mut diags) = crate::syntax::parse(text, id);
+        let only_policies = file.items.iter().all(|i| matches!(i.kind, crate::syntax::ast::StmtKind::Policy { .. } | crate::syntax::ast::StmtKind::Test { .. }));
+        if !only_policies && diags.is_empty() {
+            return Err(LoadError {
+                sources,
+                diags: vec![
+                    Diag::error("policyspace::policy::law_in_text", format!("`{name}` defines law of its own; load it from a file"))
+                        .help("policies with imports or their own instruments are loaded with `policies_from_file`, which resolves them on top of the rulesets"),
+                ],
+            });
+        }
         let (policies, tests, more) = resolve::resolve_policies(&self.model, &[&file]);
         diags.extend(more);
         if diags.iter().any(Diag::is_error) {
@@ -121,14 +142,17 @@ impl Rulesets {
             policies,
             tests,
             warnings: diags,
+            extended: None,
         })
     }
 
-    /// Load policies from a file.
+    /// Load policies from a file. A file that imports other files or defines law of its own
+    /// (draft instruments, test-only treaties) is resolved together with the rulesets.
     pub fn policies_from_file(&self, path: &Path) -> Result<LoadedPolicies, LoadError> {
         let name = path.display().to_string();
         match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) if !name.ends_with(".json") && brings_law(&text) => self.extended_load(path),
                 Ok(text) => self.policies_from_str(&name, &text),
                 Err(e) => Err(LoadError {
                     sources: self.sources.clone(),
@@ -145,10 +169,56 @@ impl Rulesets {
         }
     }
 
+    /// The rulesets with extra files on top (their imports followed), resolved together. Returns
+    /// the load, the resolved model and the ids of the extra files (imports included).
+    pub fn extend(&self, paths: &[&Path]) -> (load::Loaded, Model, Vec<Diag>, Vec<crate::source::FileId>) {
+        let mut loaded = load::Loaded::from_sources(&self.sources);
+        let first_new = loaded.sources.len();
+        for p in paths {
+            let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            loaded.add_file(&load::Dir::new(dir), &name);
+        }
+        let (model, diags) = resolve::resolve(&loaded);
+        let extra = loaded.sources.iter().map(|(id, _)| id).filter(|id| id.0 as usize >= first_new).collect();
+        (loaded, model, diags, extra)
+    }
+
+    fn extended_load(&self, path: &Path) -> Result<LoadedPolicies, LoadError> {
+        let (loaded, model, diags, extra) = self.extend(&[path]);
+        if diags.iter().any(Diag::is_error) {
+            return Err(LoadError { sources: loaded.sources, diags });
+        }
+        let in_extra = |s: Option<crate::source::Span>| s.is_some_and(|s| extra.contains(&s.file));
+        let policies: Vec<Policy> = model.policies.values().filter(|p| in_extra(p.span)).cloned().collect();
+        let tests: Vec<TestCase> = model.tests.iter().filter(|t| extra.contains(&t.span.file)).cloned().collect();
+        if policies.is_empty() {
+            let d = Diag::error("policyspace::policy::no_policy", format!("`{}` defines no policy", path.display()))
+                .help("a policy file holds `policy <id> \"<title>\" { country ... measure ... }`");
+            return Err(LoadError { sources: loaded.sources, diags: vec![d] });
+        }
+        let warnings = diags.into_iter().filter(|d| d.labels.iter().any(|l| extra.contains(&l.span.file))).collect();
+        Ok(LoadedPolicies {
+            sources: loaded.sources,
+            policies,
+            tests,
+            warnings,
+            extended: Some(Box::new(model)),
+        })
+    }
+
     /// Check one policy (evaluation only; rendering is in [`crate::report`]).
     pub fn check(&self, policy: &Policy, opts: &Options) -> Evaluation {
         eval::check(&self.model, policy, opts)
     }
+}
+
+/// Whether a policy file brings law of its own: imports, or items other than policies and tests.
+fn brings_law(text: &str) -> bool {
+    let (file, _) = crate::syntax::parse(text, crate::source::FileId(0));
+    file.items
+        .iter()
+        .any(|i| !matches!(i.kind, crate::syntax::ast::StmtKind::Policy { .. } | crate::syntax::ast::StmtKind::Test { .. }))
 }
 
 /// SHA-256 over every file's text, in load order (sorted by path relative to the root), so the

@@ -394,7 +394,7 @@ fn finding(model: &Model, policy: &Policy, m: &Measure, inst: &Instrument, prov:
             open.extend(kind_unknown);
         }
         if kind_t == T3::False {
-            result.summary = format!("a `{}` is not a kind of measure this provision covers", m.kind);
+            result.summary = format!("`{}` is not a kind of measure this provision covers", m.kind);
             break 'eval;
         }
         // 3. Scope.
@@ -648,7 +648,7 @@ fn kind_test(env: &Env, prov: &Provision, unknown: &mut Vec<String>) -> (T3, Vec
         steps.push(Step {
             step: "kind",
             result: "false".into(),
-            detail: format!("a `{}` does not count as any of: {}", env.measure.kind, prov.kinds().cloned().collect::<Vec<_>>().join(", ")),
+            detail: format!("`{}` does not count as any of: {}", env.measure.kind, prov.kinds().cloned().collect::<Vec<_>>().join(", ")),
             span: Some(prov.span),
         });
         return (best, steps);
@@ -663,7 +663,7 @@ fn kind_test(env: &Env, prov: &Provision, unknown: &mut Vec<String>) -> (T3, Vec
     }
     for (from, to, w) in best_path {
         let edge = env.model.kinds.get(&from).and_then(|k| k.counts_as.iter().find(|c| c.target == to));
-        let mut detail = format!("a `{from}` counts as `{to}`");
+        let mut detail = format!("`{from}` counts as `{to}`");
         if let Some(e) = edge {
             if let Some(c) = &e.when {
                 detail.push_str(&format!(" when {} ({})", c.text, reasons_line(c, env)));
@@ -758,7 +758,9 @@ fn defence(env: &Env, model: &Model, r: &DefRef, unknown: &mut Vec<String>, cave
     let mut because = d.requires.as_ref().map(|c| explain(c, env)).unwrap_or_default();
     let mut conditions = Vec::new();
     let mut all = own;
-    if depth < 8 {
+    // Shared conditions (the Art. XX chapeau) are reached only once the defence's own elements
+    // are not ruled out: the order of analysis of US - Gasoline.
+    if depth < 8 && own != T3::False {
         for s in &d.subject_to {
             let c = defence(env, model, s, unknown, caveats, depth + 1);
             all = all.and(outcome_t3(c.status));

@@ -28,15 +28,16 @@ pub fn check(out: &Out, policies: &[PathBuf], rulesets: Option<&Path>, date: Opt
             Err(e) => return out.load_error(&e),
         };
         out.diags(&lp.warnings, &lp.sources);
+        let model = lp.model(&rs);
         for p in &lp.policies {
-            let ev = rs.check(p, &opts);
+            let ev = crate::eval::check(model, p, &opts);
             worst = Some(match worst {
                 None => ev.verdict,
                 Some(w) => w.min(ev.verdict),
             });
             let r = Report {
                 eval: &ev,
-                model: &rs.model,
+                model,
                 sources: &lp.sources,
                 rulesets: &rs.hash,
                 explain,

@@ -52,8 +52,9 @@ pub fn render(r: &Report, color: bool, width: usize) -> String {
         }
     }
 
-    // Each finding.
-    for f in r.ordered() {
+    // Each finding that needs reading: conflicts, open findings and justifications (compatible and
+    // not-applicable ones are in the table; `--explain` details every finding).
+    for f in r.ordered().into_iter().filter(|f| r.explain || matches!(f.status, Status::Breach | Status::Conditional | Status::Tension | Status::Justified)) {
         o.push('\n');
         let d = finding_diag(f);
         let text = diag::render(std::slice::from_ref(&d), r.sources, ErrorFormat::Human, color, width);
@@ -72,7 +73,8 @@ pub fn render(r: &Report, color: bool, width: usize) -> String {
             for a in &q.affects {
                 let partners = if a.partners.is_empty() { String::new() } else { format!(" ({})", a.partners.join(", ")) };
                 let answers = match (a.if_yes, a.if_no) {
-                    (Some(y), Some(n)) => format!("; yes → {}, no → {}", y.as_str(), n.as_str()),
+                    (Some(y), Some(n)) if y != a.now || n != a.now => format!("; yes → {}, no → {}", y.as_str(), n.as_str()),
+                    (Some(_), Some(_)) => "; not decisive alone".to_string(),
                     _ => String::new(),
                 };
                 let cite = r.model.instruments.get(&a.instrument).map_or(a.article.clone(), |i| i.citation(&a.article));

@@ -128,6 +128,21 @@ pub fn join(importer: &str, path: &str) -> Option<String> {
 }
 
 impl Loaded {
+    /// Re-parse already-loaded sources (to resolve them again with more files on top).
+    pub fn from_sources(sources: &Sources) -> Loaded {
+        let mut l = Loaded {
+            sources: sources.clone(),
+            ..Loaded::default()
+        };
+        for (id, f) in sources.iter() {
+            let (file, errors) = parser::parse(&f.text, id);
+            l.diags.extend(errors);
+            l.files.push((id, file));
+            l.seen.insert(f.name.clone(), id);
+        }
+        l
+    }
+
     /// Load every `.pspace` file under a root (and check their imports).
     pub fn all(root: &dyn Root) -> Loaded {
         let mut l = Loaded::default();
