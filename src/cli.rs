@@ -13,7 +13,11 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Parser, Debug)]
-#[command(name = "policyspace", version, about = "Which treaties does a proposed mineral policy conflict with, and what policy space remains?")]
+#[command(
+    name = "policyspace",
+    version,
+    about = "Which treaties does a proposed mineral policy conflict with, and what policy space remains?"
+)]
 pub struct Cli {
     /// How to print errors: human (graphical), plain (narrated, for screen readers), json (one object per line).
     #[arg(long, global = true, value_enum, default_value_t = ErrFmt::Human)]
@@ -144,7 +148,13 @@ impl Out {
         if diags.is_empty() {
             return;
         }
-        let text = diag::render(diags, sources, self.err_format, self.color_stderr, terminal_width());
+        let text = diag::render(
+            diags,
+            sources,
+            self.err_format,
+            self.color_stderr,
+            terminal_width(),
+        );
         let mut e = std::io::stderr().lock();
         let _ = e.write_all(text.as_bytes());
         if self.err_format != ErrorFormat::Json {
@@ -159,7 +169,11 @@ impl Out {
 }
 
 fn terminal_width() -> usize {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100).clamp(60, 200)
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
+        .clamp(60, 200)
 }
 
 /// Run the command line; returns the exit status.
@@ -173,13 +187,36 @@ pub fn main() -> i32 {
     };
     let out = Out::new(&cli);
     match &cli.command {
-        Command::Check { policies, rulesets, date, format, explain, all, output } => {
-            crate::report::cli::check(&out, policies, rulesets.as_deref(), date.as_deref(), *format, *explain, *all, output.as_deref())
-        }
+        Command::Check {
+            policies,
+            rulesets,
+            date,
+            format,
+            explain,
+            all,
+            output,
+        } => crate::report::cli::check(
+            &out,
+            policies,
+            rulesets.as_deref(),
+            date.as_deref(),
+            *format,
+            *explain,
+            *all,
+            output.as_deref(),
+        ),
         Command::Space(args) => crate::space::cli::run(&out, args),
-        Command::Lint { paths, rulesets, deny_warnings } => lint(&out, paths, rulesets.as_deref(), *deny_warnings),
+        Command::Lint {
+            paths,
+            rulesets,
+            deny_warnings,
+        } => lint(&out, paths, rulesets.as_deref(), *deny_warnings),
         Command::Fmt { paths, check } => fmt(&out, paths, *check),
-        Command::Test { paths, rulesets, verbose } => test(&out, paths, rulesets.as_deref(), *verbose),
+        Command::Test {
+            paths,
+            rulesets,
+            verbose,
+        } => test(&out, paths, rulesets.as_deref(), *verbose),
         Command::Parse { json: _, file } => parse(&out, file),
     }
 }
@@ -198,7 +235,11 @@ pub fn parse_date(out: &Out, s: Option<&str>) -> Result<Option<crate::date::Date
         Some(s) => match crate::date::Date::parse(s) {
             Ok(d) => Ok(Some(d)),
             Err(why) => {
-                let d = Diag::error("policyspace::cli::invalid_date", format!("`--date {s}`: {why}")).help("dates are YYYY-MM-DD, e.g. 2020-01-01");
+                let d = Diag::error(
+                    "policyspace::cli::invalid_date",
+                    format!("`--date {s}`: {why}"),
+                )
+                .help("dates are YYYY-MM-DD, e.g. 2020-01-01");
                 out.diags(&[d], &Sources::new());
                 Err(2)
             }
@@ -210,19 +251,37 @@ pub fn parse_date(out: &Out, s: Option<&str>) -> Result<Option<crate::date::Date
 /// drafts, test-only law. A file that has the same name as a ruleset file replaces it, so
 /// `policyspace lint rulesets/wto/gatt-1994.pspace` lints the file on disk. Returns the load and
 /// the ids of the extra files.
-pub fn load_with_extras(rulesets: Option<&Path>, paths: &[PathBuf]) -> (load::Loaded, Vec<crate::source::FileId>) {
+pub fn load_with_extras(
+    rulesets: Option<&Path>,
+    paths: &[PathBuf],
+) -> (load::Loaded, Vec<crate::source::FileId>) {
     let mut loaded = match rulesets {
         Some(d) => load::Loaded::all(&load::Dir::new(d)),
         None => load::Loaded::all(&load::Embedded),
     };
     let mut extra = Vec::new();
-    let files = if paths.is_empty() { Vec::new() } else { pspace_files(paths) };
+    let files = if paths.is_empty() {
+        Vec::new()
+    } else {
+        pspace_files(paths)
+    };
     for p in files {
         let shown = p.to_string_lossy().trim_start_matches("./").to_string();
-        let dup: Vec<crate::source::FileId> = loaded.sources.iter().filter(|(_, f)| f.name == shown).map(|(id, _)| id).collect();
+        let dup: Vec<crate::source::FileId> = loaded
+            .sources
+            .iter()
+            .filter(|(_, f)| f.name == shown)
+            .map(|(id, _)| id)
+            .collect();
         loaded.files.retain(|(id, _)| !dup.contains(id));
-        let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let dir = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         let mut root = load::Dir::new(dir);
         root.shown = root.shown.trim_start_matches("./").to_string();
         if root.shown == "." {
@@ -236,7 +295,11 @@ pub fn load_with_extras(rulesets: Option<&Path>, paths: &[PathBuf]) -> (load::Lo
 }
 
 fn lint(out: &Out, paths: &[PathBuf], rulesets: Option<&Path>, deny: bool) -> i32 {
-    let (sources, diags) = if paths.len() == 1 && paths[0].is_dir() && rulesets.is_none() && looks_like_rulesets(&paths[0]) {
+    let (sources, diags) = if paths.len() == 1
+        && paths[0].is_dir()
+        && rulesets.is_none()
+        && looks_like_rulesets(&paths[0])
+    {
         let loaded = load::Loaded::all(&load::Dir::new(&paths[0]));
         let (_, diags) = crate::resolve::resolve(&loaded);
         (loaded.sources, diags)
@@ -247,7 +310,10 @@ fn lint(out: &Out, paths: &[PathBuf], rulesets: Option<&Path>, deny: bool) -> i3
     };
     out.diags(&diags, &sources);
     let errors = diags.iter().filter(|d| d.is_error()).count();
-    let warnings = diags.iter().filter(|d| d.severity == crate::diag::Severity::Warning).count();
+    let warnings = diags
+        .iter()
+        .filter(|d| d.severity == crate::diag::Severity::Warning)
+        .count();
     if errors > 0 || (deny && warnings > 0) {
         return 2;
     }
@@ -265,7 +331,11 @@ fn looks_like_rulesets(dir: &Path) -> bool {
 fn pspace_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let defaults = [PathBuf::from(".")];
-    let paths = if paths.is_empty() { &defaults[..] } else { paths };
+    let paths = if paths.is_empty() {
+        &defaults[..]
+    } else {
+        paths
+    };
     for p in paths {
         if p.is_dir() {
             let root = load::Dir::new(p);
@@ -285,7 +355,14 @@ fn fmt(out: &Out, paths: &[PathBuf], check: bool) -> i32 {
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
-                out.diags(&[Diag::error("policyspace::fmt::unreadable", format!("cannot read `{}`: {e}", path.display())).help("check the path")], &Sources::new());
+                out.diags(
+                    &[Diag::error(
+                        "policyspace::fmt::unreadable",
+                        format!("cannot read `{}`: {e}", path.display()),
+                    )
+                    .help("check the path")],
+                    &Sources::new(),
+                );
                 status = 2;
                 continue;
             }
@@ -294,11 +371,16 @@ fn fmt(out: &Out, paths: &[PathBuf], check: bool) -> i32 {
             Ok(formatted) => {
                 if formatted != text {
                     changed.push(path.clone());
-                    if !check {
-                        if let Err(e) = write_atomically(&path, &formatted) {
-                            out.diags(&[Diag::error("policyspace::fmt::write_failed", format!("cannot write `{}`: {e}", path.display())).help("the original file is unchanged")], &Sources::new());
-                            status = 2;
-                        }
+                    if !check && let Err(e) = write_atomically(&path, &formatted) {
+                        out.diags(
+                            &[Diag::error(
+                                "policyspace::fmt::write_failed",
+                                format!("cannot write `{}`: {e}", path.display()),
+                            )
+                            .help("the original file is unchanged")],
+                            &Sources::new(),
+                        );
+                        status = 2;
                     }
                 }
             }
@@ -312,8 +394,14 @@ fn fmt(out: &Out, paths: &[PathBuf], check: bool) -> i32 {
             }
             Err(crate::syntax::format::FormatError::Unstable) => {
                 out.diags(
-                    &[Diag::error("policyspace::fmt::unstable", format!("formatting `{}` would change its meaning; the file was left as it is", path.display()))
-                        .help("this is a bug in the formatter: please report it with the file")],
+                    &[Diag::error(
+                        "policyspace::fmt::unstable",
+                        format!(
+                            "formatting `{}` would change its meaning; the file was left as it is",
+                            path.display()
+                        ),
+                    )
+                    .help("this is a bug in the formatter: please report it with the file")],
                     &Sources::new(),
                 );
                 status = 2;
@@ -335,8 +423,14 @@ fn fmt(out: &Out, paths: &[PathBuf], check: bool) -> i32 {
 
 /// Write to a temporary file beside the target, then rename over it.
 pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "file".into());
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "file".into());
     let tmp = dir.join(format!(".{name}.policyspace-tmp-{}", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
@@ -355,7 +449,11 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
 
 fn test(_out: &Out, paths: &[PathBuf], rulesets: Option<&Path>, verbose: bool) -> i32 {
     let out = _out;
-    let (rs_dir, extras): (Option<&Path>, &[PathBuf]) = if paths.len() == 1 && paths[0].is_dir() && rulesets.is_none() && looks_like_rulesets(&paths[0]) {
+    let (rs_dir, extras): (Option<&Path>, &[PathBuf]) = if paths.len() == 1
+        && paths[0].is_dir()
+        && rulesets.is_none()
+        && looks_like_rulesets(&paths[0])
+    {
         (Some(paths[0].as_path()), &[])
     } else {
         (rulesets, paths)
@@ -381,14 +479,25 @@ fn test(_out: &Out, paths: &[PathBuf], rulesets: Option<&Path>, verbose: bool) -
             continue;
         }
         let loc = sources.location(r.span);
-        let _ = writeln!(o, "{} {} ({loc})", if r.passed { "pass" } else { "FAIL" }, r.name);
+        let _ = writeln!(
+            o,
+            "{} {} ({loc})",
+            if r.passed { "pass" } else { "FAIL" },
+            r.name
+        );
         for f in &r.failures {
             let _ = writeln!(o, "    at {}", sources.location(f.span));
             let _ = writeln!(o, "    expected: {}", f.expected);
             let _ = writeln!(o, "    found:    {}", f.found);
         }
     }
-    let _ = writeln!(o, "{} tests: {} passed, {} failed", results.len(), results.len() - failed, failed);
+    let _ = writeln!(
+        o,
+        "{} tests: {} passed, {} failed",
+        results.len(),
+        results.len() - failed,
+        failed
+    );
     if failed == 0 { 0 } else { 1 }
 }
 
@@ -396,7 +505,14 @@ fn parse(out: &Out, file: &Path) -> i32 {
     let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) => {
-            out.diags(&[Diag::error("policyspace::parse::unreadable", format!("cannot read `{}`: {e}", file.display())).help("check the path")], &Sources::new());
+            out.diags(
+                &[Diag::error(
+                    "policyspace::parse::unreadable",
+                    format!("cannot read `{}`: {e}", file.display()),
+                )
+                .help("check the path")],
+                &Sources::new(),
+            );
             return 2;
         }
     };

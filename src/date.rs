@@ -16,11 +16,14 @@ impl Date {
         let shape = b.len() == 10
             && b[4] == b'-'
             && b[7] == b'-'
-            && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
         if !shape {
             return Err(format!("`{s}` is not a date in the form YYYY-MM-DD"));
         }
-        let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok()).unwrap_or(0);
+        let num =
+            |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok()).unwrap_or(0);
         let (y, m, d) = (num(0..4), num(5..7), num(8..10));
         if !(1..=12).contains(&m) {
             return Err(format!("month {m:02} does not exist"));
@@ -29,7 +32,10 @@ impl Date {
         let month = u8::try_from(m).unwrap_or(1);
         let max = days_in_month(year, month);
         if d == 0 || d > u32::from(max) {
-            return Err(format!("{} {year} has {max} days, not {d}", MONTHS[usize::from(month) - 1]));
+            return Err(format!(
+                "{} {year} has {max} days, not {d}",
+                MONTHS[usize::from(month) - 1]
+            ));
         }
         Ok(Date {
             year,
@@ -123,7 +129,10 @@ mod tests {
 
     #[test]
     fn parses_and_rejects() {
-        assert_eq!(Date::parse("2020-02-29").map(|d| d.to_string()).as_deref(), Ok("2020-02-29"));
+        assert_eq!(
+            Date::parse("2020-02-29").map(|d| d.to_string()).as_deref(),
+            Ok("2020-02-29")
+        );
         assert!(Date::parse("2026-02-30").is_err());
         assert!(Date::parse("2021-02-29").is_err());
         assert!(Date::parse("2021-13-01").is_err());
@@ -132,9 +141,17 @@ mod tests {
 
     #[test]
     fn adds_years() {
-        let d = Date::parse("2015-07-01").unwrap_or(Date { year: 0, month: 1, day: 1 });
+        let d = Date::parse("2015-07-01").unwrap_or(Date {
+            year: 0,
+            month: 1,
+            day: 1,
+        });
         assert_eq!(d.add_years(15.0).to_string(), "2030-07-01");
-        let leap = Date { year: 2020, month: 2, day: 29 };
+        let leap = Date {
+            year: 2020,
+            month: 2,
+            day: 29,
+        };
         assert_eq!(leap.add_years(1.0).to_string(), "2021-02-28");
     }
 

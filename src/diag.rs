@@ -84,7 +84,10 @@ pub fn sort(diags: &mut [Diag]) {
 }
 
 /// "Did you mean": the closest candidate by edit distance, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    wanted: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         let d = edit_distance(&wanted.to_lowercase(), &c.to_lowercase());
@@ -166,7 +169,9 @@ impl<'a> Bound<'a> {
         }
     }
     fn file(&self) -> Option<&'a crate::source::SourceFile> {
-        self.labels.first().and_then(|l| self.sources.get(l.span.file))
+        self.labels
+            .first()
+            .and_then(|l| self.sources.get(l.span.file))
     }
 }
 
@@ -265,7 +270,13 @@ impl miette::SourceCode for crate::source::SourceFile {
 /// Render diagnostics as text.
 ///
 /// `width` fixes the line width (snapshots use 100); `color` switches ANSI colour on.
-pub fn render(diags: &[Diag], sources: &Sources, format: ErrorFormat, color: bool, width: usize) -> String {
+pub fn render(
+    diags: &[Diag],
+    sources: &Sources,
+    format: ErrorFormat,
+    color: bool,
+    width: usize,
+) -> String {
     let mut out = String::new();
     let total = diags.len();
     for (i, d) in diags.iter().enumerate() {
@@ -337,7 +348,10 @@ pub fn render_json(d: &Diag, sources: &Sources) -> serde_json::Value {
 /// A summary line: "2 errors, 1 warning".
 pub fn summary(diags: &[Diag]) -> String {
     let e = diags.iter().filter(|d| d.is_error()).count();
-    let w = diags.iter().filter(|d| d.severity == Severity::Warning).count();
+    let w = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
     let plural = |n: usize, s: &str| format!("{n} {s}{}", if n == 1 { "" } else { "s" });
     format!("{}, {}", plural(e, "error"), plural(w, "warning"))
 }

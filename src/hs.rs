@@ -13,7 +13,9 @@ pub fn normalise(code: &str) -> Result<String, String> {
         // The dotted form is heading.subheading: "2805.30".
         let ok = code.len() == 7 && code.as_bytes().get(4) == Some(&b'.');
         if !ok {
-            return Err("the dotted form is four digits, a dot and two digits (\"2805.30\")".into());
+            return Err(
+                "the dotted form is four digits, a dot and two digits (\"2805.30\")".into(),
+            );
         }
     }
     match digits.len() {
@@ -35,12 +37,11 @@ pub fn describe(code: &str) -> Option<&'static str> {
 }
 
 fn table() -> &'static (Vec<&'static str>, Vec<&'static str>) {
-    static TABLE: std::sync::OnceLock<(Vec<&'static str>, Vec<&'static str>)> = std::sync::OnceLock::new();
+    static TABLE: std::sync::OnceLock<(Vec<&'static str>, Vec<&'static str>)> =
+        std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut rows: Vec<(&'static str, &'static str)> = HS2022
-            .lines()
-            .filter_map(|l| l.split_once('\t'))
-            .collect();
+        let mut rows: Vec<(&'static str, &'static str)> =
+            HS2022.lines().filter_map(|l| l.split_once('\t')).collect();
         rows.sort_unstable_by_key(|r| r.0);
         rows.into_iter().unzip()
     })

@@ -124,7 +124,8 @@ pub enum ImposedAs {
 }
 
 impl ImposedAs {
-    pub const NAMES: &'static [&'static str] = &["mandatory", "advantage-condition", "entry-condition"];
+    pub const NAMES: &'static [&'static str] =
+        &["mandatory", "advantage-condition", "entry-condition"];
     pub fn parse(s: &str) -> Option<ImposedAs> {
         Some(match s {
             "mandatory" => ImposedAs::Mandatory,
@@ -151,7 +152,8 @@ pub enum Targets {
 }
 
 impl Targets {
-    pub const CLASSES: &'static [&'static str] = &["all", "foreign-investors", "specific-investors"];
+    pub const CLASSES: &'static [&'static str] =
+        &["all", "foreign-investors", "specific-investors"];
     pub fn class(&self) -> &'static str {
         match self {
             Targets::All => "all",
@@ -253,7 +255,10 @@ pub struct Interval {
 }
 
 impl Interval {
-    pub const ALWAYS: Interval = Interval { since: None, until: None };
+    pub const ALWAYS: Interval = Interval {
+        since: None,
+        until: None,
+    };
     pub fn contains(&self, d: Date) -> bool {
         self.since.is_none_or(|s| s <= d) && self.until.is_none_or(|u| d < u)
     }
@@ -409,7 +414,10 @@ pub enum CondKind {
     Not(Box<Cond>),
     Const(bool),
     /// A bool fact, or a comparison of a fact with a value.
-    Fact { fact: String, cmp: Option<(CmpOp, FactValue)> },
+    Fact {
+        fact: String,
+        cmp: Option<(CmpOp, FactValue)>,
+    },
     Kind(Vec<String>),
     /// HS prefixes (product tables expanded).
     Product(Vec<String>),
@@ -579,9 +587,29 @@ impl Instrument {
     /// `GATT 1994 Art. XI:1`; labels that name their own division (`Annex 1(a)`, `Ch. 11 Art. 5`,
     /// `Part V`) are not prefixed with `Art.`.
     pub fn citation(&self, label: &str) -> String {
-        let own_division = ["Art", "Article", "Annex", "Area", "Ch", "Chapter", "Part", "Schedule", "Section", "Para", "Paragraph", "Pillar", "Protocol", "Appendix", "Note"]
-            .iter()
-            .any(|w| label.strip_prefix(w).is_some_and(|rest| rest.starts_with([' ', '.'])));
+        let own_division = [
+            "Art",
+            "Article",
+            "Annex",
+            "Area",
+            "Ch",
+            "Chapter",
+            "Part",
+            "Schedule",
+            "Section",
+            "Para",
+            "Paragraph",
+            "Pillar",
+            "Protocol",
+            "Appendix",
+            "Note",
+        ]
+        .iter()
+        .any(|w| {
+            label
+                .strip_prefix(w)
+                .is_some_and(|rest| rest.starts_with([' ', '.']))
+        });
         if own_division {
             format!("{} {}", self.cite, label)
         } else {

@@ -73,21 +73,25 @@ pub fn parse(model: &Model, text: &str, file: FileId) -> Result<Policy, Vec<Diag
     if json.schema != SCHEMA {
         let span = at.find_str(&json.schema);
         return Err(vec![
-            Diag::error("policyspace::policy::unknown_schema", format!("unknown policy schema `{}`", json.schema))
-                .label(span, "unsupported schema")
-                .help(format!("this version reads `\"schema\": \"{SCHEMA}\"`")),
+            Diag::error(
+                "policyspace::policy::unknown_schema",
+                format!("unknown policy schema `{}`", json.schema),
+            )
+            .label(span, "unsupported schema")
+            .help(format!("this version reads `\"schema\": \"{SCHEMA}\"`")),
         ]);
     }
     for m in &json.measures {
-        if let Some(TargetsJson::Word(w)) = &m.targets {
-            if w != "all" && w != "foreign-investors" {
-                let span = at.find_str(w);
-                return Err(vec![
+        if let Some(TargetsJson::Word(w)) = &m.targets
+            && w != "all"
+            && w != "foreign-investors"
+        {
+            let span = at.find_str(w);
+            return Err(vec![
                     Diag::error("policyspace::policy::unknown_target", format!("`{w}` is not a target"))
                         .label(span, "unknown target")
                         .help("`targets` is \"all\", \"foreign-investors\" or {\"investors_of\": [\"USA\", ...]}"),
                 ]);
-            }
         }
     }
     at.pos = 0;
@@ -100,7 +104,12 @@ pub fn parse(model: &Model, text: &str, file: FileId) -> Result<Policy, Vec<Diag
     if diags.iter().any(Diag::is_error) {
         return Err(diags);
     }
-    policies.into_iter().next().ok_or_else(|| vec![Diag::error("policyspace::policy::no_policy", "the JSON holds no policy")])
+    policies.into_iter().next().ok_or_else(|| {
+        vec![Diag::error(
+            "policyspace::policy::no_policy",
+            "the JSON holds no policy",
+        )]
+    })
 }
 
 /// A serde error as a diagnostic pointing at its line and column.
@@ -109,7 +118,10 @@ fn serde_error(text: &str, file: FileId, e: &serde_json::Error) -> Diag {
     let mut offset = 0;
     for (i, l) in text.split_inclusive('\n').enumerate() {
         if i + 1 == line {
-            offset += l.char_indices().nth(col.saturating_sub(1)).map_or(l.len(), |(b, _)| b);
+            offset += l
+                .char_indices()
+                .nth(col.saturating_sub(1))
+                .map_or(l.len(), |(b, _)| b);
             break;
         }
         offset += l.len();
@@ -123,14 +135,26 @@ fn serde_error(text: &str, file: FileId, e: &serde_json::Error) -> Diag {
             "the policy schema policyspace/policy/v1 has: schema, id, title, country, date, investment_date, measures; a measure has: id, title, kind, products, imposed_as, targets, rate, until, objective, facts, note",
         )
     } else if msg.contains("missing field") {
-        ("policyspace::policy::missing_field", "add the field; see the schema in docs/policy-json.md")
+        (
+            "policyspace::policy::missing_field",
+            "add the field; see the schema in docs/policy-json.md",
+        )
     } else if e.is_syntax() || e.is_eof() {
-        ("policyspace::policy::json_syntax", "the file is not valid JSON at this point")
+        (
+            "policyspace::policy::json_syntax",
+            "the file is not valid JSON at this point",
+        )
     } else {
-        ("policyspace::policy::json_type", "check the value's type against docs/policy-json.md")
+        (
+            "policyspace::policy::json_type",
+            "check the value's type against docs/policy-json.md",
+        )
     };
     Diag::error(code, msg)
-        .label(Span::new(file, offset, (offset + 1).min(text.len()).max(offset)), format!("line {line}, column {col}"))
+        .label(
+            Span::new(file, offset, (offset + 1).min(text.len()).max(offset)),
+            format!("line {line}, column {col}"),
+        )
         .help(help)
 }
 
@@ -164,19 +188,32 @@ impl Locator<'_> {
     }
 
     fn ident(&mut self, s: &str) -> Ident {
-        Ident { name: s.to_string(), span: self.find_str(s) }
+        Ident {
+            name: s.to_string(),
+            span: self.find_str(s),
+        }
     }
 
     fn str(&mut self, s: &str) -> Str {
-        Str { value: s.to_string(), span: self.find_str(s) }
+        Str {
+            value: s.to_string(),
+            span: self.find_str(s),
+        }
     }
 
     fn date(&mut self, s: &str) -> DateLit {
-        DateLit { raw: s.to_string(), span: self.find_str(s) }
+        DateLit {
+            raw: s.to_string(),
+            span: self.find_str(s),
+        }
     }
 
     fn stmt(kind: StmtKind, span: Span) -> Stmt {
-        Stmt { kind, span, keyword: span }
+        Stmt {
+            kind,
+            span,
+            keyword: span,
+        }
     }
 
     fn policy(&mut self, j: &PolicyJson) -> Stmt {
@@ -189,7 +226,12 @@ impl Locator<'_> {
         let mut body = Vec::new();
         self.pos = 0;
         let k = self.key("country");
-        body.push(Self::stmt(StmtKind::Country { code: self.ident(&j.country) }, k));
+        body.push(Self::stmt(
+            StmtKind::Country {
+                code: self.ident(&j.country),
+            },
+            k,
+        ));
         if let Some(d) = &j.date {
             self.pos = 0;
             let k = self.key("date");
@@ -198,14 +240,20 @@ impl Locator<'_> {
         if let Some(d) = &j.investment_date {
             self.pos = 0;
             let k = self.key("investment_date");
-            body.push(Self::stmt(StmtKind::InvestmentDate { date: self.date(d) }, k));
+            body.push(Self::stmt(
+                StmtKind::InvestmentDate { date: self.date(d) },
+                k,
+            ));
         }
         self.pos = 0;
         self.key("measures");
         for m in &j.measures {
             body.push(self.measure(m));
         }
-        Self::stmt(StmtKind::Policy { id, title, body }, Span::new(self.file, 0, self.text.len()))
+        Self::stmt(
+            StmtKind::Policy { id, title, body },
+            Span::new(self.file, 0, self.text.len()),
+        )
     }
 
     fn measure(&mut self, m: &MeasureJson) -> Stmt {
@@ -220,7 +268,12 @@ impl Locator<'_> {
             this.key(key)
         };
         let kk = field(self, "kind");
-        body.push(Self::stmt(StmtKind::Kind { value: self.ident(&m.kind) }, kk));
+        body.push(Self::stmt(
+            StmtKind::Kind {
+                value: self.ident(&m.kind),
+            },
+            kk,
+        ));
         if !m.products.is_empty() {
             let kk = field(self, "products");
             let codes = m.products.iter().map(|p| self.str(p)).collect();
@@ -228,14 +281,27 @@ impl Locator<'_> {
         }
         if let Some(v) = &m.imposed_as {
             let kk = field(self, "imposed_as");
-            body.push(Self::stmt(StmtKind::ImposedAs { value: self.ident(v) }, kk));
+            body.push(Self::stmt(
+                StmtKind::ImposedAs {
+                    value: self.ident(v),
+                },
+                kk,
+            ));
         }
         if let Some(t) = &m.targets {
             let kk = field(self, "targets");
             let targets = match t {
-                TargetsJson::Word(w) if w == "all" => ast::Targets::All { span: self.find_str(w) },
-                TargetsJson::Word(w) if w == "foreign-investors" => ast::Targets::ForeignInvestors { span: self.find_str(w) },
-                TargetsJson::Word(w) => ast::Targets::All { span: self.find_str(w) },
+                TargetsJson::Word(w) if w == "all" => ast::Targets::All {
+                    span: self.find_str(w),
+                },
+                TargetsJson::Word(w) if w == "foreign-investors" => {
+                    ast::Targets::ForeignInvestors {
+                        span: self.find_str(w),
+                    }
+                }
+                TargetsJson::Word(w) => ast::Targets::All {
+                    span: self.find_str(w),
+                },
                 TargetsJson::InvestorsOf(io) => {
                     let codes: Vec<Ident> = io.investors_of.iter().map(|c| self.ident(c)).collect();
                     ast::Targets::InvestorsOf { codes, span: kk }
@@ -245,7 +311,16 @@ impl Locator<'_> {
         }
         if let Some(r) = m.rate {
             let kk = field(self, "rate");
-            body.push(Self::stmt(StmtKind::Rate { rate: Num { value: r, percent: false, span: kk } }, kk));
+            body.push(Self::stmt(
+                StmtKind::Rate {
+                    rate: Num {
+                        value: r,
+                        percent: false,
+                        span: kk,
+                    },
+                },
+                kk,
+            ));
         }
         if let Some(u) = &m.until {
             let kk = field(self, "until");
@@ -259,21 +334,42 @@ impl Locator<'_> {
             field(self, "facts");
             for (name, v) in &m.facts {
                 let ks = self.key(name);
-                let fact = Ident { name: name.clone(), span: Span::new(self.file, ks.start as usize + 1, ks.end as usize - 1) };
+                let fact = Ident {
+                    name: name.clone(),
+                    span: Span::new(self.file, ks.start as usize + 1, ks.end as usize - 1),
+                };
                 let vspan = Span::new(self.file, ks.end as usize, ks.end as usize + 1);
                 let value = match v {
                     serde_json::Value::Null => continue,
-                    serde_json::Value::Bool(b) => Value::Bool { value: *b, span: vspan },
-                    serde_json::Value::Number(n) => Value::Number(Num { value: n.as_f64().unwrap_or(0.0), percent: false, span: vspan }),
+                    serde_json::Value::Bool(b) => Value::Bool {
+                        value: *b,
+                        span: vspan,
+                    },
+                    serde_json::Value::Number(n) => Value::Number(Num {
+                        value: n.as_f64().unwrap_or(0.0),
+                        percent: false,
+                        span: vspan,
+                    }),
                     serde_json::Value::String(s) if looks_like_date(s) => Value::Date(self.date(s)),
                     serde_json::Value::String(s) => Value::Ident(self.ident(s)),
-                    other => Value::Ident(Ident { name: other.to_string(), span: vspan }),
+                    other => Value::Ident(Ident {
+                        name: other.to_string(),
+                        span: vspan,
+                    }),
                 };
                 body.push(Self::stmt(StmtKind::FactValue { fact, value }, ks));
             }
         }
         if let Some(n) = &m.note {
-            body.push(Self::stmt(StmtKind::Note { text: Str { value: n.clone(), span: k } }, k));
+            body.push(Self::stmt(
+                StmtKind::Note {
+                    text: Str {
+                        value: n.clone(),
+                        span: k,
+                    },
+                },
+                k,
+            ));
         }
         Self::stmt(StmtKind::Measure { id, title, body }, k)
     }

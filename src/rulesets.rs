@@ -80,14 +80,20 @@ impl Rulesets {
                 ],
             });
         }
-        Rulesets::from_loaded(load::Loaded::all(&load::Dir::new(path)), &path.display().to_string())
+        Rulesets::from_loaded(
+            load::Loaded::all(&load::Dir::new(path)),
+            &path.display().to_string(),
+        )
     }
 
     /// Resolve already-loaded files.
     pub fn from_loaded(loaded: load::Loaded, origin: &str) -> Result<Rulesets, LoadError> {
         let (model, diags) = resolve::resolve(&loaded);
         if diags.iter().any(Diag::is_error) {
-            return Err(LoadError { sources: loaded.sources, diags });
+            return Err(LoadError {
+                sources: loaded.sources,
+                diags,
+            });
         }
         let hash = content_hash(&loaded.sources);
         Ok(Rulesets {
@@ -116,7 +122,13 @@ impl Rulesets {
             };
         }
         let (file, mut diags) = crate::syntax::parse(text, id);
-        let only_policies = file.items.iter().all(|i| matches!(i.kind, crate::syntax::ast::StmtKind::Policy { .. } | crate::syntax::ast::StmtKind::Test { .. }));
+        let only_policies = file.items.iter().all(|i| {
+            matches!(
+                i.kind,
+                crate::syntax::ast::StmtKind::Policy { .. }
+                    | crate::syntax::ast::StmtKind::Test { .. }
+            )
+        });
         if !only_policies && diags.is_empty() {
             return Err(LoadError {
                 sources,
@@ -133,9 +145,15 @@ impl Rulesets {
             return Err(LoadError { sources, diags });
         }
         if policies.is_empty() {
-            let d = Diag::error("policyspace::policy::no_policy", format!("`{name}` defines no policy"))
-                .help("a policy file holds `policy <id> \"<title>\" { country ... measure ... }`");
-            return Err(LoadError { sources, diags: vec![d] });
+            let d = Diag::error(
+                "policyspace::policy::no_policy",
+                format!("`{name}` defines no policy"),
+            )
+            .help("a policy file holds `policy <id> \"<title>\" { country ... measure ... }`");
+            return Err(LoadError {
+                sources,
+                diags: vec![d],
+            });
         }
         Ok(LoadedPolicies {
             sources,
@@ -152,52 +170,102 @@ impl Rulesets {
         let name = path.display().to_string();
         match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) if !name.ends_with(".json") && brings_law(&text) => self.extended_load(path),
+                Ok(text) if !name.ends_with(".json") && brings_law(&text) => {
+                    self.extended_load(path)
+                }
                 Ok(text) => self.policies_from_str(&name, &text),
                 Err(e) => Err(LoadError {
                     sources: self.sources.clone(),
                     diags: vec![
-                        Diag::error("policyspace::policy::not_utf8", format!("`{name}` is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
-                            .help("save the file as UTF-8"),
+                        Diag::error(
+                            "policyspace::policy::not_utf8",
+                            format!(
+                                "`{name}` is not UTF-8 text (invalid byte at offset {})",
+                                e.utf8_error().valid_up_to()
+                            ),
+                        )
+                        .help("save the file as UTF-8"),
                     ],
                 }),
             },
             Err(e) => Err(LoadError {
                 sources: self.sources.clone(),
-                diags: vec![Diag::error("policyspace::policy::unreadable", format!("cannot read `{name}`: {e}")).help("check the path")],
+                diags: vec![
+                    Diag::error(
+                        "policyspace::policy::unreadable",
+                        format!("cannot read `{name}`: {e}"),
+                    )
+                    .help("check the path"),
+                ],
             }),
         }
     }
 
     /// The rulesets with extra files on top (their imports followed), resolved together. Returns
     /// the load, the resolved model and the ids of the extra files (imports included).
-    pub fn extend(&self, paths: &[&Path]) -> (load::Loaded, Model, Vec<Diag>, Vec<crate::source::FileId>) {
+    pub fn extend(
+        &self,
+        paths: &[&Path],
+    ) -> (load::Loaded, Model, Vec<Diag>, Vec<crate::source::FileId>) {
         let mut loaded = load::Loaded::from_sources(&self.sources);
         let first_new = loaded.sources.len();
         for p in paths {
-            let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-            let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let dir = p
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             loaded.add_file(&load::Dir::new(dir), &name);
         }
         let (model, diags) = resolve::resolve(&loaded);
-        let extra = loaded.sources.iter().map(|(id, _)| id).filter(|id| id.0 as usize >= first_new).collect();
+        let extra = loaded
+            .sources
+            .iter()
+            .map(|(id, _)| id)
+            .filter(|id| id.0 as usize >= first_new)
+            .collect();
         (loaded, model, diags, extra)
     }
 
     fn extended_load(&self, path: &Path) -> Result<LoadedPolicies, LoadError> {
         let (loaded, model, diags, extra) = self.extend(&[path]);
         if diags.iter().any(Diag::is_error) {
-            return Err(LoadError { sources: loaded.sources, diags });
+            return Err(LoadError {
+                sources: loaded.sources,
+                diags,
+            });
         }
         let in_extra = |s: Option<crate::source::Span>| s.is_some_and(|s| extra.contains(&s.file));
-        let policies: Vec<Policy> = model.policies.values().filter(|p| in_extra(p.span)).cloned().collect();
-        let tests: Vec<TestCase> = model.tests.iter().filter(|t| extra.contains(&t.span.file)).cloned().collect();
+        let policies: Vec<Policy> = model
+            .policies
+            .values()
+            .filter(|p| in_extra(p.span))
+            .cloned()
+            .collect();
+        let tests: Vec<TestCase> = model
+            .tests
+            .iter()
+            .filter(|t| extra.contains(&t.span.file))
+            .cloned()
+            .collect();
         if policies.is_empty() {
-            let d = Diag::error("policyspace::policy::no_policy", format!("`{}` defines no policy", path.display()))
-                .help("a policy file holds `policy <id> \"<title>\" { country ... measure ... }`");
-            return Err(LoadError { sources: loaded.sources, diags: vec![d] });
+            let d = Diag::error(
+                "policyspace::policy::no_policy",
+                format!("`{}` defines no policy", path.display()),
+            )
+            .help("a policy file holds `policy <id> \"<title>\" { country ... measure ... }`");
+            return Err(LoadError {
+                sources: loaded.sources,
+                diags: vec![d],
+            });
         }
-        let warnings = diags.into_iter().filter(|d| d.labels.iter().any(|l| extra.contains(&l.span.file))).collect();
+        let warnings = diags
+            .into_iter()
+            .filter(|d| d.labels.iter().any(|l| extra.contains(&l.span.file)))
+            .collect();
         Ok(LoadedPolicies {
             sources: loaded.sources,
             policies,
@@ -216,9 +284,12 @@ impl Rulesets {
 /// Whether a policy file brings law of its own: imports, or items other than policies and tests.
 fn brings_law(text: &str) -> bool {
     let (file, _) = crate::syntax::parse(text, crate::source::FileId(0));
-    file.items
-        .iter()
-        .any(|i| !matches!(i.kind, crate::syntax::ast::StmtKind::Policy { .. } | crate::syntax::ast::StmtKind::Test { .. }))
+    file.items.iter().any(|i| {
+        !matches!(
+            i.kind,
+            crate::syntax::ast::StmtKind::Policy { .. } | crate::syntax::ast::StmtKind::Test { .. }
+        )
+    })
 }
 
 /// SHA-256 over every file's text, in load order (sorted by path relative to the root), so the

@@ -27,7 +27,10 @@ pub struct Failure {
 pub fn run(model: &Model, t: &TestCase, extra: &[Policy]) -> TestResult {
     let policy = match &t.policy {
         TestPolicy::Inline(p) => Some(p.as_ref()),
-        TestPolicy::Named(id, _) => model.policies.get(id).or_else(|| extra.iter().find(|p| p.id == *id)),
+        TestPolicy::Named(id, _) => model
+            .policies
+            .get(id)
+            .or_else(|| extra.iter().find(|p| p.id == *id)),
     };
     let Some(policy) = policy else {
         return TestResult {
@@ -41,7 +44,14 @@ pub fn run(model: &Model, t: &TestCase, extra: &[Policy]) -> TestResult {
             span: t.span,
         };
     };
-    let ev = eval::check(model, policy, &Options { all: true, ..Options::default() });
+    let ev = eval::check(
+        model,
+        policy,
+        &Options {
+            all: true,
+            ..Options::default()
+        },
+    );
     let failures: Vec<Failure> = t.expects.iter().filter_map(|e| check_one(&ev, e)).collect();
     TestResult {
         name: t.name.clone(),
@@ -58,11 +68,20 @@ fn check_one(ev: &Evaluation, e: &Expect) -> Option<Failure> {
             found: format!("verdict {}", ev.verdict.as_str()),
             span: *span,
         }),
-        Expect::Finding { measure, instrument, article, status, partner, span } => {
+        Expect::Finding {
+            measure,
+            instrument,
+            article,
+            status,
+            partner,
+            span,
+        } => {
             let matching: Vec<&eval::Finding> = ev
                 .findings
                 .iter()
-                .filter(|f| f.measure == *measure && f.instrument == *instrument && f.article == *article)
+                .filter(|f| {
+                    f.measure == *measure && f.instrument == *instrument && f.article == *article
+                })
                 .filter(|f| partner.as_ref().is_none_or(|p| f.partners.contains(p)))
                 .collect();
             let ok = if matching.is_empty() {
@@ -71,16 +90,26 @@ fn check_one(ev: &Evaluation, e: &Expect) -> Option<Failure> {
             } else {
                 matching.iter().all(|f| f.status == *status)
             };
-            let who = partner.as_ref().map(|p| format!(" (partner {p})")).unwrap_or_default();
+            let who = partner
+                .as_ref()
+                .map(|p| format!(" (partner {p})"))
+                .unwrap_or_default();
             (!ok).then(|| Failure {
-                expected: format!("{measure} × {instrument}.\"{article}\"{who}: {}", status.as_str()),
+                expected: format!(
+                    "{measure} × {instrument}.\"{article}\"{who}: {}",
+                    status.as_str()
+                ),
                 found: if matching.is_empty() {
                     "no finding (the provision was not considered for this measure)".into()
                 } else {
                     matching
                         .iter()
                         .map(|f| {
-                            let p = if f.partners.is_empty() { String::new() } else { format!(" [{}]", f.partners.join(", ")) };
+                            let p = if f.partners.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" [{}]", f.partners.join(", "))
+                            };
                             format!("{}{p} — {}", f.status.as_str(), f.summary)
                         })
                         .collect::<Vec<_>>()
@@ -89,22 +118,41 @@ fn check_one(ev: &Evaluation, e: &Expect) -> Option<Failure> {
                 span: *span,
             })
         }
-        Expect::Defence { measure, instrument, article, defence, outcome, span } => {
+        Expect::Defence {
+            measure,
+            instrument,
+            article,
+            defence,
+            outcome,
+            span,
+        } => {
             let found: Vec<Outcome> = ev
                 .findings
                 .iter()
-                .filter(|f| f.measure == *measure && f.instrument == *instrument && f.article == *article)
+                .filter(|f| {
+                    f.measure == *measure && f.instrument == *instrument && f.article == *article
+                })
                 .flat_map(|f| f.exceptions.iter())
                 .filter(|d| d.instrument == defence.instrument && d.article == defence.label)
                 .map(|d| d.status)
                 .collect();
             let ok = !found.is_empty() && found.iter().all(|o| o == outcome);
             (!ok).then(|| Failure {
-                expected: format!("{measure} × {instrument}.\"{article}\": {}.\"{}\" {}", defence.instrument, defence.label, outcome.as_str()),
+                expected: format!(
+                    "{measure} × {instrument}.\"{article}\": {}.\"{}\" {}",
+                    defence.instrument,
+                    defence.label,
+                    outcome.as_str()
+                ),
                 found: if found.is_empty() {
-                    "the defence was not tried (the finding stopped earlier, or does not list it)".into()
+                    "the defence was not tried (the finding stopped earlier, or does not list it)"
+                        .into()
                 } else {
-                    found.iter().map(|o| o.as_str()).collect::<Vec<_>>().join(", ")
+                    found
+                        .iter()
+                        .map(|o| o.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 },
                 span: *span,
             })
@@ -116,7 +164,14 @@ fn check_one(ev: &Evaluation, e: &Expect) -> Option<Failure> {
                 found: if ev.open_questions.is_empty() {
                     "no open questions".into()
                 } else {
-                    format!("open questions: {}", ev.open_questions.iter().map(|q| q.fact.as_str()).collect::<Vec<_>>().join(", "))
+                    format!(
+                        "open questions: {}",
+                        ev.open_questions
+                            .iter()
+                            .map(|q| q.fact.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
                 },
                 span: *span,
             })

@@ -3,6 +3,12 @@
 //! suite asserts verdicts, that the fixtures cover every status and the cases issue #3 names,
 //! that JSON twins give the same findings as their .pspace form, and that output is
 //! byte-identical from run to run.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
 
 use policyspace::eval::{Evaluation, Options};
 use policyspace::model::{Status, Verdict};
@@ -39,24 +45,61 @@ fn loaded() -> Vec<(PathBuf, LoadedPolicies)> {
         .into_iter()
         .filter_map(|p| match rulesets().policies_from_file(&p) {
             Ok(lp) => Some((p, lp)),
-            Err(e) if e.diags.iter().all(|d| d.code == "policyspace::policy::no_policy") => None,
-            Err(e) => panic!("{}: {:?}", p.display(), e.diags.iter().map(|d| format!("{}: {}", d.code, d.message)).collect::<Vec<_>>()),
+            Err(e)
+                if e.diags
+                    .iter()
+                    .all(|d| d.code == "policyspace::policy::no_policy") =>
+            {
+                None
+            }
+            Err(e) => panic!(
+                "{}: {:?}",
+                p.display(),
+                e.diags
+                    .iter()
+                    .map(|d| format!("{}: {}", d.code, d.message))
+                    .collect::<Vec<_>>()
+            ),
         })
         .collect()
 }
 
 fn evaluate(lp: &LoadedPolicies, all: bool) -> Vec<Evaluation> {
     let model = lp.model(rulesets());
-    lp.policies.iter().map(|p| policyspace::eval::check(model, p, &Options { all, ..Options::default() })).collect()
+    lp.policies
+        .iter()
+        .map(|p| {
+            policyspace::eval::check(
+                model,
+                p,
+                &Options {
+                    all,
+                    ..Options::default()
+                },
+            )
+        })
+        .collect()
 }
 
 fn human_text(lp: &LoadedPolicies, ev: &Evaluation, explain: bool) -> String {
-    let r = Report { eval: ev, model: lp.model(rulesets()), sources: &lp.sources, rulesets: "sha256:[rulesets]", explain };
+    let r = Report {
+        eval: ev,
+        model: lp.model(rulesets()),
+        sources: &lp.sources,
+        rulesets: "sha256:[rulesets]",
+        explain,
+    };
     human::render(&r, false, 100)
 }
 
 fn json_value(lp: &LoadedPolicies, ev: &Evaluation) -> serde_json::Value {
-    let r = Report { eval: ev, model: lp.model(rulesets()), sources: &lp.sources, rulesets: "sha256:[rulesets]", explain: false };
+    let r = Report {
+        eval: ev,
+        model: lp.model(rulesets()),
+        sources: &lp.sources,
+        rulesets: "sha256:[rulesets]",
+        explain: false,
+    };
     json::value(&r)
 }
 
@@ -66,12 +109,22 @@ fn reports_match_their_snapshots() {
     assert!(all.len() >= 12, "only {} policy fixtures", all.len());
     for (path, lp) in &all {
         // JSON twins are compared with their .pspace form below, not snapshotted twice.
-        if path.extension().is_some_and(|x| x == "json") && path.with_extension("pspace").is_file() {
+        if path.extension().is_some_and(|x| x == "json") && path.with_extension("pspace").is_file()
+        {
             continue;
         }
         for (p, ev) in lp.policies.iter().zip(evaluate(lp, false)) {
-            assert!(p.date.is_some(), "{}: a fixture must state its date, or its report changes every day", path.display());
-            let stem = path.strip_prefix("fixtures/policies").unwrap_or(path).display().to_string().replace(['/', '.'], "_");
+            assert!(
+                p.date.is_some(),
+                "{}: a fixture must state its date, or its report changes every day",
+                path.display()
+            );
+            let stem = path
+                .strip_prefix("fixtures/policies")
+                .unwrap_or(path)
+                .display()
+                .to_string()
+                .replace(['/', '.'], "_");
             let name = format!("{stem}__{}", p.id);
             insta::assert_snapshot!(format!("{name}__human"), human_text(lp, &ev, false));
             insta::assert_snapshot!(format!("{name}__json"), json_lines(&json_value(lp, &ev)));
@@ -107,10 +160,21 @@ fn json_lines(v: &serde_json::Value) -> String {
 
 #[test]
 fn explain_shows_the_trace() {
-    let lp = rulesets().policies_from_file(Path::new("fixtures/policies/wto/ds592-indonesia-raw-materials.pspace")).expect("DS592 fixture");
+    let lp = rulesets()
+        .policies_from_file(Path::new(
+            "fixtures/policies/wto/ds592-indonesia-raw-materials.pspace",
+        ))
+        .expect("DS592 fixture");
     let ev = &evaluate(&lp, false)[0];
     let text = human_text(&lp, ev, true);
-    for step in ["trace:", "binding", "counts-as", "carve-out", "exception", "outcome"] {
+    for step in [
+        "trace:",
+        "binding",
+        "counts-as",
+        "carve-out",
+        "exception",
+        "outcome",
+    ] {
         assert!(text.contains(step), "--explain output lacks `{step}`");
     }
     insta::assert_snapshot!("ds592__explain", text);
@@ -119,27 +183,46 @@ fn explain_shows_the_trace() {
 #[test]
 fn verdicts_of_the_main_fixtures() {
     let expect: &[(&str, Verdict)] = &[
-        ("wto/ds592-indonesia-raw-materials.pspace", Verdict::Conflict),
+        (
+            "wto/ds592-indonesia-raw-materials.pspace",
+            Verdict::Conflict,
+        ),
         ("wto/ds394-china-raw-materials.pspace", Verdict::Conflict),
         ("wto/ds456-india-solar-cells.pspace", Verdict::Conflict),
-        ("wto/ds412-canada-renewable-energy.pspace", Verdict::Conflict),
-        ("wto/ds512-russia-traffic-in-transit.pspace", Verdict::Compatible),
+        (
+            "wto/ds412-canada-renewable-energy.pspace",
+            Verdict::Conflict,
+        ),
+        (
+            "wto/ds512-russia-traffic-in-transit.pspace",
+            Verdict::Compatible,
+        ),
         ("wto/idn-bauxite-export-ban-2023.pspace", Verdict::Uncertain),
         ("investment/mobil-murphy-v-canada.pspace", Verdict::Conflict),
         ("investment/sd-myers-v-canada.pspace", Verdict::Uncertain),
     ];
     for (file, verdict) in expect {
-        let lp = rulesets().policies_from_file(&Path::new("fixtures/policies").join(file)).unwrap_or_else(|e| panic!("{file}: {:?}", e.diags));
+        let lp = rulesets()
+            .policies_from_file(&Path::new("fixtures/policies").join(file))
+            .unwrap_or_else(|e| panic!("{file}: {:?}", e.diags));
         let ev = &evaluate(&lp, false)[0];
         assert_eq!(ev.verdict, *verdict, "{file}");
-        assert_eq!(ev.verdict.exit_code(), match verdict { Verdict::Compatible => 0, Verdict::Conflict => 1, Verdict::Uncertain => 3 });
+        assert_eq!(
+            ev.verdict.exit_code(),
+            match verdict {
+                Verdict::Compatible => 0,
+                Verdict::Conflict => 1,
+                Verdict::Uncertain => 3,
+            }
+        );
     }
 }
 
 #[test]
 fn the_fixtures_cover_every_status_and_the_required_cases() {
     let mut seen = std::collections::BTreeSet::new();
-    let (mut sunset, mut tension, mut partners, mut questions, mut twins) = (false, false, false, false, 0);
+    let (mut sunset, mut tension, mut partners, mut questions, mut twins) =
+        (false, false, false, false, 0);
     for (path, lp) in loaded() {
         if path.extension().is_some_and(|x| x == "json") {
             twins += 1;
@@ -150,11 +233,21 @@ fn the_fixtures_cover_every_status_and_the_required_cases() {
                 seen.insert(f.status);
                 tension |= f.status == Status::Tension && !f.binding;
                 partners |= !f.partners.is_empty() && f.status == Status::Breach;
-                sunset |= f.trace.iter().any(|s| s.step == "binding" && s.detail.contains("survival clause"));
+                sunset |= f
+                    .trace
+                    .iter()
+                    .any(|s| s.step == "binding" && s.detail.contains("survival clause"));
             }
         }
     }
-    for s in [Status::Breach, Status::Conditional, Status::Justified, Status::Compatible, Status::Tension, Status::NotApplicable] {
+    for s in [
+        Status::Breach,
+        Status::Conditional,
+        Status::Justified,
+        Status::Compatible,
+        Status::Tension,
+        Status::NotApplicable,
+    ] {
         assert!(seen.contains(&s), "no fixture produces `{}`", s.as_str());
     }
     assert!(sunset, "no sunset case");
@@ -166,7 +259,19 @@ fn the_fixtures_cover_every_status_and_the_required_cases() {
 
 /// A finding reduced to what both forms of a policy must agree on.
 fn essence(ev: &Evaluation) -> Vec<(String, String, String, Vec<String>, Status)> {
-    let mut v: Vec<_> = ev.findings.iter().map(|f| (f.measure.clone(), f.instrument.clone(), f.article.clone(), f.partners.clone(), f.status)).collect();
+    let mut v: Vec<_> = ev
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.measure.clone(),
+                f.instrument.clone(),
+                f.article.clone(),
+                f.partners.clone(),
+                f.status,
+            )
+        })
+        .collect();
     v.sort();
     v
 }
@@ -179,13 +284,31 @@ fn json_twins_give_the_same_findings() {
             continue;
         }
         let twin = path.with_extension("pspace");
-        let j = rulesets().policies_from_file(&path).unwrap_or_else(|e| panic!("{}: {:?}", path.display(), e.diags));
-        let p = rulesets().policies_from_file(&twin).unwrap_or_else(|e| panic!("{}: {:?}", twin.display(), e.diags));
+        let j = rulesets()
+            .policies_from_file(&path)
+            .unwrap_or_else(|e| panic!("{}: {:?}", path.display(), e.diags));
+        let p = rulesets()
+            .policies_from_file(&twin)
+            .unwrap_or_else(|e| panic!("{}: {:?}", twin.display(), e.diags));
         let jev = &evaluate(&j, true)[0];
-        let pev = evaluate(&p, true).into_iter().find(|e| e.policy == jev.policy).unwrap_or_else(|| panic!("{}: no policy `{}` in the .pspace twin", path.display(), jev.policy));
+        let pev = evaluate(&p, true)
+            .into_iter()
+            .find(|e| e.policy == jev.policy)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: no policy `{}` in the .pspace twin",
+                    path.display(),
+                    jev.policy
+                )
+            });
         assert_eq!(jev.verdict, pev.verdict, "{}", path.display());
         assert_eq!(essence(jev), essence(&pev), "{}", path.display());
-        assert_eq!(jev.open_questions.len(), pev.open_questions.len(), "{}", path.display());
+        assert_eq!(
+            jev.open_questions.len(),
+            pev.open_questions.len(),
+            "{}",
+            path.display()
+        );
         compared += 1;
     }
     assert!(compared >= 6);
@@ -198,25 +321,64 @@ fn reports_are_byte_identical_from_run_to_run() {
         let b = evaluate(&lp, true);
         for (x, y) in a.iter().zip(&b) {
             assert_eq!(human_text(&lp, x, true), human_text(&lp, y, true));
-            assert_eq!(json_value(&lp, x).to_string(), json_value(&lp, y).to_string());
-            let r = |e| Report { eval: e, model: lp.model(rulesets()), sources: &lp.sources, rulesets: "h", explain: false };
-            assert_eq!(policyspace::report::markdown::render(&r(x)), policyspace::report::markdown::render(&r(y)));
-            assert_eq!(policyspace::report::html::render(&r(x)), policyspace::report::html::render(&r(y)));
+            assert_eq!(
+                json_value(&lp, x).to_string(),
+                json_value(&lp, y).to_string()
+            );
+            let r = |e| Report {
+                eval: e,
+                model: lp.model(rulesets()),
+                sources: &lp.sources,
+                rulesets: "h",
+                explain: false,
+            };
+            assert_eq!(
+                policyspace::report::markdown::render(&r(x)),
+                policyspace::report::markdown::render(&r(y))
+            );
+            assert_eq!(
+                policyspace::report::html::render(&r(x)),
+                policyspace::report::html::render(&r(y))
+            );
         }
     }
 }
 
 #[test]
 fn the_json_report_has_the_stable_fields() {
-    let lp = rulesets().policies_from_file(Path::new("fixtures/policies/wto/ds592-indonesia-raw-materials.json")).expect("DS592 JSON fixture");
+    let lp = rulesets()
+        .policies_from_file(Path::new(
+            "fixtures/policies/wto/ds592-indonesia-raw-materials.json",
+        ))
+        .expect("DS592 JSON fixture");
     let ev = &evaluate(&lp, false)[0];
     let v = json_value(&lp, ev);
-    for k in ["schema", "policy", "country", "date", "rulesets", "verdict", "findings", "open_questions"] {
+    for k in [
+        "schema",
+        "policy",
+        "country",
+        "date",
+        "rulesets",
+        "verdict",
+        "findings",
+        "open_questions",
+    ] {
         assert!(v.get(k).is_some(), "report lacks `{k}`");
     }
     assert_eq!(v["schema"], "policyspace/report/v1");
     let f = &v["findings"][0];
-    for k in ["measure", "instrument", "article", "cite", "status", "binding", "partners", "exceptions", "source", "trace"] {
+    for k in [
+        "measure",
+        "instrument",
+        "article",
+        "cite",
+        "status",
+        "binding",
+        "partners",
+        "exceptions",
+        "source",
+        "trace",
+    ] {
         assert!(f.get(k).is_some(), "finding lacks `{k}`");
     }
     for k in ["file", "line", "column"] {

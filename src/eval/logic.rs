@@ -71,7 +71,11 @@ impl Env<'_> {
     pub fn in_country_set(&self, code: &str, set: &[CountryRef]) -> bool {
         set.iter().any(|r| match r {
             CountryRef::Code(c) => c == code,
-            CountryRef::Group(g) => self.model.groups.get(g).is_some_and(|g| g.contains(code, self.date)),
+            CountryRef::Group(g) => self
+                .model
+                .groups
+                .get(g)
+                .is_some_and(|g| g.contains(code, self.date)),
         })
     }
 }
@@ -118,12 +122,11 @@ pub fn eval(c: &Cond, env: &Env, unknown: &mut Vec<String>) -> T3 {
                 note_unknown(unknown, "products");
                 return T3::Unknown;
             }
-            T3::from_bool(
-                env.measure
-                    .products
+            T3::from_bool(env.measure.products.iter().any(|p| {
+                prefixes
                     .iter()
-                    .any(|p| prefixes.iter().any(|x| p.starts_with(x.as_str()) || x.starts_with(p.as_str()))),
-            )
+                    .any(|x| p.starts_with(x.as_str()) || x.starts_with(p.as_str()))
+            }))
         }
         CondKind::ImposedAs(ways) => match env.measure.imposed_as {
             Some(w) => T3::from_bool(ways.contains(&w)),
@@ -185,21 +188,38 @@ fn note_unknown(unknown: &mut Vec<String>, what: &str) {
 
 /// Whether `kind` counts as `target`, following `counts-as` edges and their conditions.
 /// `path` receives the edges of the first path found that is not false.
-pub fn counts_as(env: &Env, kind: &str, target: &str, path: &mut Vec<(String, String, T3)>, unknown: &mut Vec<String>, depth: usize) -> T3 {
+pub fn counts_as(
+    env: &Env,
+    kind: &str,
+    target: &str,
+    path: &mut Vec<(String, String, T3)>,
+    unknown: &mut Vec<String>,
+    depth: usize,
+) -> T3 {
     if kind == target {
         return T3::True;
     }
     if depth > 32 {
         return T3::False;
     }
-    let Some(def) = env.model.kinds.get(kind) else { return T3::False };
+    let Some(def) = env.model.kinds.get(kind) else {
+        return T3::False;
+    };
     let mut best = T3::False;
     for edge in &def.counts_as {
-        let reach = env.model.index.counts_as.get(&edge.target).is_some_and(|r| r.iter().any(|k| k == target));
+        let reach = env
+            .model
+            .index
+            .counts_as
+            .get(&edge.target)
+            .is_some_and(|r| r.iter().any(|k| k == target));
         if !reach {
             continue;
         }
-        let w = edge.when.as_ref().map_or(T3::True, |c| eval(c, env, unknown));
+        let w = edge
+            .when
+            .as_ref()
+            .map_or(T3::True, |c| eval(c, env, unknown));
         if w == T3::False {
             continue;
         }
@@ -292,7 +312,9 @@ fn reasons(c: &Cond, env: &Env, want: T3, out: &mut Vec<String>) {
             let stated = env.fact(fact);
             let state = match (&stated, v) {
                 (None, _) => "unknown (not stated)".to_string(),
-                (Some(s), T3::True) if matches!(c.kind, CondKind::Fact { cmp: None, .. }) => format!("true (stated {s})"),
+                (Some(s), T3::True) if matches!(c.kind, CondKind::Fact { cmp: None, .. }) => {
+                    format!("true (stated {s})")
+                }
                 (Some(s), _) => format!("{} (stated {s})", v.as_str()),
             };
             out.push(format!("`{}` is {state}", c.text));

@@ -132,15 +132,27 @@ pub fn check(model: &Model, policy: &Policy, opts: &Options) -> Evaluation {
     let mut findings = Vec::new();
     let empty = Vec::new();
     let no_pairs = Vec::new();
-    let mine = model.index.instruments_by_country.get(&policy.country).unwrap_or(&empty);
+    let mine = model
+        .index
+        .instruments_by_country
+        .get(&policy.country)
+        .unwrap_or(&empty);
     for m in &policy.measures {
-        let provs = model.index.provisions_by_kind.get(&m.kind).unwrap_or(&no_pairs);
+        let provs = model
+            .index
+            .provisions_by_kind
+            .get(&m.kind)
+            .unwrap_or(&no_pairs);
         for &(ii, pi) in provs {
             if mine.binary_search(&ii).is_err() {
                 continue;
             }
-            let Some((_, inst)) = model.instruments.get_index(ii) else { continue };
-            let Some((_, prov)) = inst.provisions.get_index(pi) else { continue };
+            let Some((_, inst)) = model.instruments.get_index(ii) else {
+                continue;
+            };
+            let Some((_, prov)) = inst.provisions.get_index(pi) else {
+                continue;
+            };
             for mut f in evaluate_provision(model, policy, m, inst, prov, date, opts) {
                 if opts.all || f.status != Status::NotApplicable {
                     refine_questions(model, policy, m, inst, prov, date, opts, &mut f);
@@ -176,11 +188,23 @@ pub fn verdict_of(findings: &[Finding]) -> Verdict {
 /// Whether an instrument binds a country (or a country pair) on a date.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Binding {
-    InForce { since: Option<Date> },
+    InForce {
+        since: Option<Date>,
+    },
     /// Terminated, but within the survival period; binds investments made before `terminated`.
-    Sunset { terminated: Date, until: Date, investment: Option<Date> },
-    NotYet { from: Option<Date> },
-    Ended { terminated: Date, survival_end: Option<Date>, investment_after: bool },
+    Sunset {
+        terminated: Date,
+        until: Date,
+        investment: Option<Date>,
+    },
+    NotYet {
+        from: Option<Date>,
+    },
+    Ended {
+        terminated: Date,
+        survival_end: Option<Date>,
+        investment_after: bool,
+    },
 }
 
 impl Binding {
@@ -188,8 +212,13 @@ impl Binding {
     pub fn t3(&self) -> T3 {
         match self {
             Binding::InForce { .. } => T3::True,
-            Binding::Sunset { investment: Some(_), .. } => T3::True,
-            Binding::Sunset { investment: None, .. } => T3::Unknown,
+            Binding::Sunset {
+                investment: Some(_),
+                ..
+            } => T3::True,
+            Binding::Sunset {
+                investment: None, ..
+            } => T3::Unknown,
             _ => T3::False,
         }
     }
@@ -197,19 +226,41 @@ impl Binding {
         match self {
             Binding::InForce { since: Some(d) } => format!("in force for {who} since {d}"),
             Binding::InForce { since: None } => format!("in force for {who}"),
-            Binding::Sunset { terminated, until, investment: Some(i) } => {
-                format!("terminated for {who} on {terminated}; its survival clause protects investments made before then (these were made on {i}) until {until}")
+            Binding::Sunset {
+                terminated,
+                until,
+                investment: Some(i),
+            } => {
+                format!(
+                    "terminated for {who} on {terminated}; its survival clause protects investments made before then (these were made on {i}) until {until}"
+                )
             }
-            Binding::Sunset { terminated, until, investment: None } => format!(
+            Binding::Sunset {
+                terminated,
+                until,
+                investment: None,
+            } => format!(
                 "terminated for {who} on {terminated}; its survival clause protects investments made before then until {until}, and the policy does not say when the investments were made"
             ),
-            Binding::NotYet { from: Some(d) } => format!("not in force for {who} on this date (in force from {d})"),
+            Binding::NotYet { from: Some(d) } => {
+                format!("not in force for {who} on this date (in force from {d})")
+            }
             Binding::NotYet { from: None } => format!("not in force for {who}"),
-            Binding::Ended { terminated, survival_end: Some(e), investment_after: false } => {
+            Binding::Ended {
+                terminated,
+                survival_end: Some(e),
+                investment_after: false,
+            } => {
                 format!("terminated for {who} on {terminated}; its survival period ended on {e}")
             }
-            Binding::Ended { terminated, investment_after: true, .. } => {
-                format!("terminated for {who} on {terminated}; the investments were made after termination, so the survival clause does not protect them")
+            Binding::Ended {
+                terminated,
+                investment_after: true,
+                ..
+            } => {
+                format!(
+                    "terminated for {who} on {terminated}; the investments were made after termination, so the survival clause does not protect them"
+                )
             }
             Binding::Ended { terminated, .. } => format!("terminated for {who} on {terminated}"),
         }
@@ -217,7 +268,13 @@ impl Binding {
 }
 
 /// The binding state of an instrument between `in_force` and `terminated`.
-pub fn binding(inst: &Instrument, in_force: Option<Date>, terminated: Option<Date>, date: Date, investment: Option<Date>) -> Binding {
+pub fn binding(
+    inst: &Instrument,
+    in_force: Option<Date>,
+    terminated: Option<Date>,
+    date: Date,
+    investment: Option<Date>,
+) -> Binding {
     if inst.draft {
         return Binding::InForce { since: None };
     }
@@ -230,11 +287,27 @@ pub fn binding(inst: &Instrument, in_force: Option<Date>, terminated: Option<Dat
     match terminated {
         Some(t) if date >= t => match inst.survival_years {
             Some(y) if y > 0.0 && date < t.add_years(y) => match investment {
-                Some(i) if i >= t => Binding::Ended { terminated: t, survival_end: Some(t.add_years(y)), investment_after: true },
-                _ => Binding::Sunset { terminated: t, until: t.add_years(y), investment },
+                Some(i) if i >= t => Binding::Ended {
+                    terminated: t,
+                    survival_end: Some(t.add_years(y)),
+                    investment_after: true,
+                },
+                _ => Binding::Sunset {
+                    terminated: t,
+                    until: t.add_years(y),
+                    investment,
+                },
             },
-            Some(y) => Binding::Ended { terminated: t, survival_end: Some(t.add_years(y)), investment_after: false },
-            None => Binding::Ended { terminated: t, survival_end: None, investment_after: false },
+            Some(y) => Binding::Ended {
+                terminated: t,
+                survival_end: Some(t.add_years(y)),
+                investment_after: false,
+            },
+            None => Binding::Ended {
+                terminated: t,
+                survival_end: None,
+                investment_after: false,
+            },
         },
         _ => Binding::InForce { since: Some(start) },
     }
@@ -256,9 +329,23 @@ fn max_date(a: Option<Date>, b: Option<Date>) -> Option<Date> {
 }
 
 /// The findings of one measure under one provision: one per group of partners that end the same way.
-pub fn evaluate_provision(model: &Model, policy: &Policy, m: &Measure, inst: &Instrument, prov: &Provision, date: Date, opts: &Options) -> Vec<Finding> {
-    let Some(me) = inst.parties.get(&policy.country) else { return Vec::new() };
-    let cut = opts.terminate.iter().find(|(id, _)| *id == inst.id).map(|(_, d)| *d);
+pub fn evaluate_provision(
+    model: &Model,
+    policy: &Policy,
+    m: &Measure,
+    inst: &Instrument,
+    prov: &Provision,
+    date: Date,
+    opts: &Options,
+) -> Vec<Finding> {
+    let Some(me) = inst.parties.get(&policy.country) else {
+        return Vec::new();
+    };
+    let cut = opts
+        .terminate
+        .iter()
+        .find(|(id, _)| *id == inst.id)
+        .map(|(_, d)| *d);
     let my_end = min_date(me.terminated, cut);
     let mut out: Vec<Finding> = Vec::new();
     match inst.partners {
@@ -278,7 +365,13 @@ pub fn evaluate_provision(model: &Model, policy: &Policy, m: &Measure, inst: &In
                 any = true;
                 // Between two parties the treaty runs from the later entry into force to the
                 // earlier termination.
-                let b = binding(inst, max_date(me.in_force, partner.in_force), min_date(my_end, partner.terminated), date, policy.investment_date);
+                let b = binding(
+                    inst,
+                    max_date(me.in_force, partner.in_force),
+                    min_date(my_end, partner.terminated),
+                    date,
+                    policy.investment_date,
+                );
                 let f = finding(model, policy, m, inst, prov, date, &b, Some(code));
                 merge(&mut out, f);
             }
@@ -325,7 +418,10 @@ fn same_outcome(a: &Finding, b: &Finding) -> bool {
         && a.summary_key() == b.summary_key()
         && a.questions == b.questions
         && a.exceptions.len() == b.exceptions.len()
-        && a.exceptions.iter().zip(&b.exceptions).all(|(x, y)| x.status == y.status && x.because == y.because)
+        && a.exceptions
+            .iter()
+            .zip(&b.exceptions)
+            .all(|(x, y)| x.status == y.status && x.because == y.because)
 }
 
 impl Finding {
@@ -341,7 +437,16 @@ impl Finding {
 
 /// Evaluate one measure × provision for one partner (or none).
 #[allow(clippy::too_many_arguments)]
-fn finding(model: &Model, policy: &Policy, m: &Measure, inst: &Instrument, prov: &Provision, date: Date, b: &Binding, partner: Option<&String>) -> Finding {
+fn finding(
+    model: &Model,
+    policy: &Policy,
+    m: &Measure,
+    inst: &Instrument,
+    prov: &Provision,
+    date: Date,
+    b: &Binding,
+    partner: Option<&String>,
+) -> Finding {
     let env = Env {
         model,
         policy,
@@ -394,7 +499,10 @@ fn finding(model: &Model, policy: &Policy, m: &Measure, inst: &Instrument, prov:
             open.extend(kind_unknown);
         }
         if kind_t == T3::False {
-            result.summary = format!("`{}` is not a kind of measure this provision covers", m.kind);
+            result.summary = format!(
+                "`{}` is not a kind of measure this provision covers",
+                m.kind
+            );
             break 'eval;
         }
         // 3. Scope.
@@ -413,22 +521,40 @@ fn finding(model: &Model, policy: &Policy, m: &Measure, inst: &Instrument, prov:
             None => T3::True,
         };
         if scope == T3::False {
-            result.summary = format!("out of scope: {}", prov.scope.as_ref().map_or(String::new(), |c| reasons_line(c, &env)));
+            result.summary = format!(
+                "out of scope: {}",
+                prov.scope
+                    .as_ref()
+                    .map_or(String::new(), |c| reasons_line(c, &env))
+            );
             break 'eval;
         }
         let applies = bind.and(kind_t).and(scope);
 
         // 4. An express permission.
-        let permitted = prov.permits.iter().map(|k| counts_as(&env, &m.kind, k, &mut Vec::new(), &mut unknown, 0)).fold(T3::False, T3::or);
-        let prohibited_kind = prov.prohibits.iter().map(|k| counts_as(&env, &m.kind, k, &mut Vec::new(), &mut unknown, 0)).fold(T3::False, T3::or);
-        let capped_kind = prov.cap.as_ref().map_or(T3::False, |c| counts_as(&env, &m.kind, &c.kind, &mut Vec::new(), &mut unknown, 0));
+        let permitted = prov
+            .permits
+            .iter()
+            .map(|k| counts_as(&env, &m.kind, k, &mut Vec::new(), &mut unknown, 0))
+            .fold(T3::False, T3::or);
+        let prohibited_kind = prov
+            .prohibits
+            .iter()
+            .map(|k| counts_as(&env, &m.kind, k, &mut Vec::new(), &mut unknown, 0))
+            .fold(T3::False, T3::or);
+        let capped_kind = prov.cap.as_ref().map_or(T3::False, |c| {
+            counts_as(&env, &m.kind, &c.kind, &mut Vec::new(), &mut unknown, 0)
+        });
         if permitted != T3::False && prohibited_kind == T3::False && capped_kind == T3::False {
             result.status = Status::Compatible;
             result.summary = format!("expressly permitted by {}", inst.citation(&prov.label));
             trace.push(Step {
                 step: "permits",
                 result: permitted.as_str().into(),
-                detail: format!("the provision expressly permits {}", prov.permits.join(", ")),
+                detail: format!(
+                    "the provision expressly permits {}",
+                    prov.permits.join(", ")
+                ),
                 span: Some(prov.span),
             });
             break 'eval;
@@ -436,20 +562,20 @@ fn finding(model: &Model, policy: &Policy, m: &Measure, inst: &Instrument, prov:
 
         // 5. The elements of a breach: a prohibited kind, or a rate above the cap; and `requires`.
         let mut elements = prohibited_kind;
-        if capped_kind != T3::False {
-            if let Some(cap) = &prov.cap {
-                let (over, step) = cap_test(cap, m);
-                trace.push(step);
-                if over.is_none() && prohibited_kind == T3::False {
-                    result.summary = "no product of the measure is covered by the cap".into();
-                    break 'eval;
-                }
-                let over = over.unwrap_or(T3::False);
-                if over == T3::Unknown && m.rate.is_none() {
-                    open.push("rate".into());
-                }
-                elements = elements.or(capped_kind.and(over));
+        if capped_kind != T3::False
+            && let Some(cap) = &prov.cap
+        {
+            let (over, step) = cap_test(cap, m);
+            trace.push(step);
+            if over.is_none() && prohibited_kind == T3::False {
+                result.summary = "no product of the measure is covered by the cap".into();
+                break 'eval;
             }
+            let over = over.unwrap_or(T3::False);
+            if over == T3::Unknown && m.rate.is_none() {
+                open.push("rate".into());
+            }
+            elements = elements.or(capped_kind.and(over));
         }
         if let Some(r) = &prov.requires {
             let v = eval(r, &env, &mut unknown);
@@ -465,7 +591,9 @@ fn finding(model: &Model, policy: &Policy, m: &Measure, inst: &Instrument, prov:
         if elements == T3::False {
             result.status = Status::Compatible;
             result.summary = match (&prov.cap, capped_kind) {
-                (Some(_), T3::True) if prohibited_kind == T3::False => "the rate is within the maximum".into(),
+                (Some(_), T3::True) if prohibited_kind == T3::False => {
+                    "the rate is within the maximum".into()
+                }
                 _ => "the measure is outside what the provision prohibits".into(),
             };
             break 'eval;
@@ -513,7 +641,10 @@ fn finding(model: &Model, policy: &Policy, m: &Measure, inst: &Instrument, prov:
             defences.push(d);
         }
         if exc == T3::Unknown {
-            for d in defences.iter().filter(|d| d.kind == DefenceKind::Exception && d.status == Outcome::Unknown) {
+            for d in defences
+                .iter()
+                .filter(|d| d.kind == DefenceKind::Exception && d.status == Outcome::Unknown)
+            {
                 open.extend(d.open.iter().cloned());
             }
         }
@@ -522,7 +653,12 @@ fn finding(model: &Model, policy: &Policy, m: &Measure, inst: &Instrument, prov:
                 status: Status::Justified,
                 summary: format!(
                     "justified: {} holds",
-                    defences.iter().filter(|d| d.kind == DefenceKind::Exception && d.status == Outcome::Holds).map(|d| d.cite.clone()).collect::<Vec<_>>().join(", ")
+                    defences
+                        .iter()
+                        .filter(|d| d.kind == DefenceKind::Exception && d.status == Outcome::Holds)
+                        .map(|d| d.cite.clone())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             },
             (T3::True, T3::False) => Outcome3 {
@@ -541,7 +677,10 @@ fn finding(model: &Model, policy: &Policy, m: &Measure, inst: &Instrument, prov:
     }
 
     if !inst.binding && matches!(result.status, Status::Breach | Status::Conditional) {
-        result.summary = format!("{} (a non-binding instrument: political, not legal)", result.summary);
+        result.summary = format!(
+            "{} (a non-binding instrument: political, not legal)",
+            result.summary
+        );
         result.status = Status::Tension;
     }
     trace.push(Step {
@@ -578,7 +717,11 @@ fn finding(model: &Model, policy: &Policy, m: &Measure, inst: &Instrument, prov:
             prov.from
                 .as_ref()
                 .and_then(|f| model.instruments.get(&f.instrument))
-                .and_then(|i| i.provisions.get(&prov.label).or_else(|| prov.from.as_ref().and_then(|f| i.provisions.get(&f.label))))
+                .and_then(|i| {
+                    i.provisions
+                        .get(&prov.label)
+                        .or_else(|| prov.from.as_ref().and_then(|f| i.provisions.get(&f.label)))
+                })
                 .and_then(|p| p.source.clone())
         }),
         trace,
@@ -626,7 +769,11 @@ fn outcome_t3(o: Outcome) -> T3 {
 
 fn reasons_line(c: &crate::model::Cond, env: &Env) -> String {
     let r = explain(c, env);
-    if r.is_empty() { format!("`{}`", c.text) } else { r.join("; ") }
+    if r.is_empty() {
+        format!("`{}`", c.text)
+    } else {
+        r.join("; ")
+    }
 }
 
 /// The kind test, with the `counts-as` chain for the trace.
@@ -648,7 +795,11 @@ fn kind_test(env: &Env, prov: &Provision, unknown: &mut Vec<String>) -> (T3, Vec
         steps.push(Step {
             step: "kind",
             result: "false".into(),
-            detail: format!("`{}` does not count as any of: {}", env.measure.kind, prov.kinds().cloned().collect::<Vec<_>>().join(", ")),
+            detail: format!(
+                "`{}` does not count as any of: {}",
+                env.measure.kind,
+                prov.kinds().cloned().collect::<Vec<_>>().join(", ")
+            ),
             span: Some(prov.span),
         });
         return (best, steps);
@@ -662,7 +813,11 @@ fn kind_test(env: &Env, prov: &Provision, unknown: &mut Vec<String>) -> (T3, Vec
         });
     }
     for (from, to, w) in best_path {
-        let edge = env.model.kinds.get(&from).and_then(|k| k.counts_as.iter().find(|c| c.target == to));
+        let edge = env
+            .model
+            .kinds
+            .get(&from)
+            .and_then(|k| k.counts_as.iter().find(|c| c.target == to));
         let mut detail = format!("`{from}` counts as `{to}`");
         if let Some(e) = edge {
             if let Some(c) = &e.when {
@@ -685,7 +840,11 @@ fn kind_test(env: &Env, prov: &Provision, unknown: &mut Vec<String>) -> (T3, Vec
 /// Whether a rate exceeds the cap: `None` if no product of the measure is covered.
 fn cap_test(cap: &Cap, m: &Measure) -> (Option<T3>, Step) {
     let mut covered = Vec::new();
-    let products: Vec<String> = if m.products.is_empty() { vec![String::new()] } else { m.products.clone() };
+    let products: Vec<String> = if m.products.is_empty() {
+        vec![String::new()]
+    } else {
+        m.products.clone()
+    };
     for p in &products {
         if let Some((max, line)) = cap.max_for(p) {
             covered.push((p.clone(), max, line.map(str::to_string)));
@@ -697,7 +856,11 @@ fn cap_test(cap: &Cap, m: &Measure) -> (Option<T3>, Step) {
             Step {
                 step: "cap",
                 result: "false".into(),
-                detail: format!("no product of the measure ({}) has a maximum rate for `{}`", m.products.join(", "), cap.kind),
+                detail: format!(
+                    "no product of the measure ({}) has a maximum rate for `{}`",
+                    m.products.join(", "),
+                    cap.kind
+                ),
                 span: None,
             },
         );
@@ -734,7 +897,14 @@ fn cap_test(cap: &Cap, m: &Measure) -> (Option<T3>, Step) {
 }
 
 /// Evaluate an exception, carve-out or condition (with the conditions it is subject to).
-fn defence(env: &Env, model: &Model, r: &DefRef, unknown: &mut Vec<String>, caveats: &mut Vec<CaveatNote>, depth: usize) -> DefenceResult {
+fn defence(
+    env: &Env,
+    model: &Model,
+    r: &DefRef,
+    unknown: &mut Vec<String>,
+    caveats: &mut Vec<CaveatNote>,
+    depth: usize,
+) -> DefenceResult {
     let inst = model.instruments.get(&r.instrument);
     let Some(d) = inst.and_then(|i| i.defences.get(&r.label)) else {
         return DefenceResult {
@@ -754,8 +924,15 @@ fn defence(env: &Env, model: &Model, r: &DefRef, unknown: &mut Vec<String>, cave
     if let Some(c) = &d.caveat {
         caveats.push(note(c, &cite));
     }
-    let own = d.requires.as_ref().map_or(T3::True, |c| eval(c, env, unknown));
-    let mut because = d.requires.as_ref().map(|c| explain(c, env)).unwrap_or_default();
+    let own = d
+        .requires
+        .as_ref()
+        .map_or(T3::True, |c| eval(c, env, unknown));
+    let mut because = d
+        .requires
+        .as_ref()
+        .map(|c| explain(c, env))
+        .unwrap_or_default();
     let mut conditions = Vec::new();
     let mut all = own;
     // Shared conditions (the Art. XX chapeau) are reached only once the defence's own elements
@@ -809,7 +986,16 @@ fn defence(env: &Env, model: &Model, r: &DefRef, unknown: &mut Vec<String>, cave
 /// Record what each answer to a finding's open questions would give. Yes/no facts and the
 /// investment date are tried both ways, one at a time (the others stay unknown).
 #[allow(clippy::too_many_arguments)]
-fn refine_questions(model: &Model, policy: &Policy, m: &Measure, inst: &Instrument, prov: &Provision, date: Date, opts: &Options, f: &mut Finding) {
+fn refine_questions(
+    model: &Model,
+    policy: &Policy,
+    m: &Measure,
+    inst: &Instrument,
+    prov: &Provision,
+    date: Date,
+    opts: &Options,
+    f: &mut Finding,
+) {
     let mut kept = Vec::new();
     let mut effects = Vec::new();
     for q in std::mem::take(&mut f.questions) {
@@ -826,16 +1012,34 @@ fn refine_questions(model: &Model, policy: &Policy, m: &Measure, inst: &Instrume
             if is_bool {
                 m2.facts.insert(q.clone(), FactValue::Bool(yes));
             } else {
-                let partner = f.partners.first().and_then(|c| inst.parties.get(c)).and_then(|p| p.terminated);
+                let partner = f
+                    .partners
+                    .first()
+                    .and_then(|c| inst.parties.get(c))
+                    .and_then(|p| p.terminated);
                 let mine = inst.parties.get(&policy.country).and_then(|p| p.terminated);
-                let cut = opts.terminate.iter().find(|(id, _)| *id == inst.id).map(|(_, d)| *d);
+                let cut = opts
+                    .terminate
+                    .iter()
+                    .find(|(id, _)| *id == inst.id)
+                    .map(|(_, d)| *d);
                 let t = min_date(min_date(mine, partner), cut)?;
                 // Yes: made the year before termination; no: made on the day it took effect.
-                p2.investment_date = Some(if yes { Date { year: t.year - 1, day: t.day.min(28), ..t } } else { t });
+                p2.investment_date = Some(if yes {
+                    Date {
+                        year: t.year - 1,
+                        day: t.day.min(28),
+                        ..t
+                    }
+                } else {
+                    t
+                });
             }
             evaluate_provision(model, &p2, &m2, inst, prov, date, opts)
                 .into_iter()
-                .find(|g| f.partners.is_empty() || f.partners.iter().any(|p| g.partners.contains(p)))
+                .find(|g| {
+                    f.partners.is_empty() || f.partners.iter().any(|p| g.partners.contains(p))
+                })
                 .map(|g| g.status)
         };
         let (yes, no) = (answer(true), answer(false));

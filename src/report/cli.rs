@@ -8,7 +8,16 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 #[allow(clippy::too_many_arguments)]
-pub fn check(out: &Out, policies: &[PathBuf], rulesets: Option<&Path>, date: Option<&str>, format: Format, explain: bool, all: bool, output: Option<&Path>) -> i32 {
+pub fn check(
+    out: &Out,
+    policies: &[PathBuf],
+    rulesets: Option<&Path>,
+    date: Option<&str>,
+    format: Format,
+    explain: bool,
+    all: bool,
+    output: Option<&Path>,
+) -> i32 {
     let date = match parse_date(out, date) {
         Ok(d) => d,
         Err(code) => return code,
@@ -17,7 +26,11 @@ pub fn check(out: &Out, policies: &[PathBuf], rulesets: Option<&Path>, date: Opt
         Ok(r) => r,
         Err(e) => return out.load_error(&e),
     };
-    let opts = Options { date, all, ..Options::default() };
+    let opts = Options {
+        date,
+        all,
+        ..Options::default()
+    };
     let mut texts = Vec::new();
     let mut jsons = Vec::new();
     let mut worst: Option<Verdict> = None;
@@ -51,12 +64,20 @@ pub fn check(out: &Out, policies: &[PathBuf], rulesets: Option<&Path>, date: Opt
         }
     }
     let text = if format == Format::Json {
-        let v = if jsons.len() == 1 { jsons.pop().unwrap_or_default() } else { serde_json::Value::Array(jsons) };
+        let v = if jsons.len() == 1 {
+            jsons.pop().unwrap_or_default()
+        } else {
+            serde_json::Value::Array(jsons)
+        };
         let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
         s.push('\n');
         s
     } else {
-        texts.join(if format == Format::Human { "\n────────\n\n" } else { "\n" })
+        texts.join(if format == Format::Human {
+            "\n────────\n\n"
+        } else {
+            "\n"
+        })
     };
     let written = match output {
         Some(p) => crate::cli::write_atomically(p, &text),

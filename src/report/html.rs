@@ -57,13 +57,23 @@ pub fn page(title: &str, body: &str) -> String {
 }
 
 pub fn badge(s: Status) -> String {
-    format!("<span class=\"status\" style=\"background:{}\">{}</span>", status_color(s), s.as_str())
+    format!(
+        "<span class=\"status\" style=\"background:{}\">{}</span>",
+        status_color(s),
+        s.as_str()
+    )
 }
 
 pub fn legend() -> String {
     let mut o = String::from("<p class=\"legend\" id=\"legend\">");
     for s in ORDER {
-        let _ = write!(o, "<span title=\"{}\"><span class=\"swatch\" style=\"background:{}\"></span>{}</span>", esc(status_meaning(s)), status_color(s), s.as_str());
+        let _ = write!(
+            o,
+            "<span title=\"{}\"><span class=\"swatch\" style=\"background:{}\"></span>{}</span>",
+            esc(status_meaning(s)),
+            status_color(s),
+            s.as_str()
+        );
     }
     o.push_str("</p>\n");
     o
@@ -73,17 +83,37 @@ pub fn render(r: &Report) -> String {
     let e = r.eval;
     let mut b = String::new();
     let _ = writeln!(b, "<h1>{}</h1>", esc(&e.title));
-    let inv = e.investment_date.map(|d| format!(" · investments made {d}")).unwrap_or_default();
-    let _ = writeln!(b, "<p class=\"meta\">Policy <code>{}</code> · {} ({}) · assessed on {}{} · rulesets <code>{}</code></p>", esc(&e.policy), esc(&r.country_name()), esc(&e.country), e.date, esc(&inv), esc(r.rulesets));
+    let inv = e
+        .investment_date
+        .map(|d| format!(" · investments made {d}"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        b,
+        "<p class=\"meta\">Policy <code>{}</code> · {} ({}) · assessed on {}{} · rulesets <code>{}</code></p>",
+        esc(&e.policy),
+        esc(&r.country_name()),
+        esc(&e.country),
+        e.date,
+        esc(&inv),
+        esc(r.rulesets)
+    );
     let vcol = match e.verdict {
         crate::model::Verdict::Conflict => status_color(Status::Breach),
         crate::model::Verdict::Uncertain => status_color(Status::Conditional),
         crate::model::Verdict::Compatible => status_color(Status::Compatible),
     };
-    let _ = writeln!(b, "<p class=\"verdict\" style=\"background:{vcol}\">Verdict: {} — {}</p>", e.verdict.as_str(), esc(super::verdict_sentence(e.verdict)));
+    let _ = writeln!(
+        b,
+        "<p class=\"verdict\" style=\"background:{vcol}\">Verdict: {} — {}</p>",
+        e.verdict.as_str(),
+        esc(super::verdict_sentence(e.verdict))
+    );
     let _ = writeln!(b, "<p>{}</p>", esc(&r.count_line()));
     b.push_str(&legend());
-    let _ = writeln!(b, "<h2>Findings</h2>\n<table id=\"findings\">\n<tr><th>Status</th><th>Measure</th><th>Provision</th><th>Partners</th><th>Why</th></tr>");
+    let _ = writeln!(
+        b,
+        "<h2>Findings</h2>\n<table id=\"findings\">\n<tr><th>Status</th><th>Measure</th><th>Provision</th><th>Partners</th><th>Why</th></tr>"
+    );
     for f in r.ordered() {
         let cite = match &f.source_url {
             Some(u) => format!("<a href=\"{}\">{}</a>", esc(u), esc(&f.cite)),
@@ -91,31 +121,81 @@ pub fn render(r: &Report) -> String {
         };
         let mut why = esc(&f.summary);
         for d in &f.exceptions {
-            let _ = write!(why, "<br><small>{} {} <b>{}</b>{}</small>", d.kind.as_str(), esc(&d.cite), d.status.as_str(), if d.because.is_empty() { String::new() } else { format!(": {}", esc(&d.because.join("; "))) });
+            let _ = write!(
+                why,
+                "<br><small>{} {} <b>{}</b>{}</small>",
+                d.kind.as_str(),
+                esc(&d.cite),
+                d.status.as_str(),
+                if d.because.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", esc(&d.because.join("; ")))
+                }
+            );
         }
         for c in &f.caveats {
-            let _ = write!(why, "<br><small><i>{} reading: {}</i></small>", c.level.as_str(), esc(c.reason.as_deref().unwrap_or(&c.about)));
+            let _ = write!(
+                why,
+                "<br><small><i>{} reading: {}</i></small>",
+                c.level.as_str(),
+                esc(c.reason.as_deref().unwrap_or(&c.about))
+            );
         }
         let mut trace = String::from("<details><summary>trace</summary><table class=\"trace\">");
         for s in &f.trace {
-            let at = s.span.map(|sp| r.location(sp).to_string()).unwrap_or_default();
-            let _ = write!(trace, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", esc(s.step), esc(&s.result), esc(&s.detail), esc(&at));
+            let at = s
+                .span
+                .map(|sp| r.location(sp).to_string())
+                .unwrap_or_default();
+            let _ = write!(
+                trace,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(s.step),
+                esc(&s.result),
+                esc(&s.detail),
+                esc(&at)
+            );
         }
         trace.push_str("</table></details>");
-        let _ = writeln!(b, "<tr><td>{}</td><td>{}</td><td>{cite}</td><td>{}</td><td>{why}{trace}</td></tr>", badge(f.status), esc(&f.measure), esc(&f.partners.join(", ")));
+        let _ = writeln!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{cite}</td><td>{}</td><td>{why}{trace}</td></tr>",
+            badge(f.status),
+            esc(&f.measure),
+            esc(&f.partners.join(", "))
+        );
     }
     b.push_str("</table>\n");
     if !e.open_questions.is_empty() {
         b.push_str("<h2>Open questions</h2>\n<ol>\n");
         for q in &e.open_questions {
-            let _ = write!(b, "<li><b>{}</b> <code>{}</code><ul>", esc(&q.question), esc(&q.fact));
+            let _ = write!(
+                b,
+                "<li><b>{}</b> <code>{}</code><ul>",
+                esc(&q.question),
+                esc(&q.fact)
+            );
             for a in &q.affects {
-                let cite = r.model.instruments.get(&a.instrument).map_or(a.article.clone(), |i| i.citation(&a.article));
+                let cite = r
+                    .model
+                    .instruments
+                    .get(&a.instrument)
+                    .map_or(a.article.clone(), |i| i.citation(&a.article));
                 let answers = match (a.if_yes, a.if_no) {
-                    (Some(y), Some(n)) => format!(" — if yes: {}; if no: {}", y.as_str(), n.as_str()),
+                    (Some(y), Some(n)) => {
+                        format!(" — if yes: {}; if no: {}", y.as_str(), n.as_str())
+                    }
                     _ => String::new(),
                 };
-                let _ = write!(b, "<li>{} under {}: now {}{}</li>", esc(&a.measure), esc(&cite), a.now.as_str(), esc(&answers));
+                let _ = write!(
+                    b,
+                    "<li>{} under {}: now {}{}</li>",
+                    esc(&a.measure),
+                    esc(&cite),
+                    a.now.as_str(),
+                    esc(&answers)
+                );
             }
             b.push_str("</ul></li>\n");
         }

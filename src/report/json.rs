@@ -8,7 +8,11 @@ pub const SCHEMA: &str = "policyspace/report/v1";
 
 pub fn value(r: &Report) -> Value {
     let e = r.eval;
-    let summary: serde_json::Map<String, Value> = r.counts().into_iter().map(|(s, n)| (s.as_str().to_string(), json!(n))).collect();
+    let summary: serde_json::Map<String, Value> = r
+        .counts()
+        .into_iter()
+        .map(|(s, n)| (s.as_str().to_string(), json!(n)))
+        .collect();
     json!({
         "schema": SCHEMA,
         "policy": e.policy,

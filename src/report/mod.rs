@@ -24,7 +24,10 @@ pub struct Report<'a> {
 
 impl Report<'_> {
     pub fn country_name(&self) -> String {
-        self.model.countries.get(&self.eval.country).map_or(self.eval.country.clone(), |c| c.name.clone())
+        self.model
+            .countries
+            .get(&self.eval.country)
+            .map_or(self.eval.country.clone(), |c| c.name.clone())
     }
 
     pub fn location(&self, span: crate::source::Span) -> Location {
@@ -41,15 +44,28 @@ impl Report<'_> {
     pub fn counts(&self) -> Vec<(Status, usize)> {
         ORDER
             .iter()
-            .map(|s| (*s, self.eval.findings.iter().filter(|f| f.status == *s).count()))
+            .map(|s| {
+                (
+                    *s,
+                    self.eval.findings.iter().filter(|f| f.status == *s).count(),
+                )
+            })
             .filter(|(_, n)| *n > 0)
             .collect()
     }
 
     /// "2 breaches, 1 conditional".
     pub fn count_line(&self) -> String {
-        let parts: Vec<String> = self.counts().iter().map(|(s, n)| plural_status(*s, *n)).collect();
-        if parts.is_empty() { "no provision applies".into() } else { parts.join(", ") }
+        let parts: Vec<String> = self
+            .counts()
+            .iter()
+            .map(|(s, n)| plural_status(*s, *n))
+            .collect();
+        if parts.is_empty() {
+            "no provision applies".into()
+        } else {
+            parts.join(", ")
+        }
     }
 }
 
@@ -79,17 +95,27 @@ pub fn plural_status(s: Status, n: usize) -> String {
 /// What a verdict means, in plain words.
 pub fn verdict_sentence(v: crate::model::Verdict) -> &'static str {
     match v {
-        crate::model::Verdict::Conflict => "the policy conflicts with at least one binding treaty provision",
-        crate::model::Verdict::Uncertain => "no breach on the stated facts, but open questions could turn a finding into a breach",
-        crate::model::Verdict::Compatible => "no binding treaty provision is breached on the stated facts",
+        crate::model::Verdict::Conflict => {
+            "the policy conflicts with at least one binding treaty provision"
+        }
+        crate::model::Verdict::Uncertain => {
+            "no breach on the stated facts, but open questions could turn a finding into a breach"
+        }
+        crate::model::Verdict::Compatible => {
+            "no binding treaty provision is breached on the stated facts"
+        }
     }
 }
 
 /// What a status means, in plain words (for legends).
 pub fn status_meaning(s: Status) -> &'static str {
     match s {
-        Status::Breach => "the provision applies, the measure is within what it prohibits, and no exception holds on the stated facts",
-        Status::Conditional => "a breach unless facts that are not stated are shown (see the open questions)",
+        Status::Breach => {
+            "the provision applies, the measure is within what it prohibits, and no exception holds on the stated facts"
+        }
+        Status::Conditional => {
+            "a breach unless facts that are not stated are shown (see the open questions)"
+        }
         Status::Justified => "prima facie a breach, but an exception holds on the stated facts",
         Status::Compatible => "the provision applies and the measure is outside what it prohibits",
         Status::Tension => "conflicts with a non-binding instrument: political, not legal",

@@ -26,11 +26,17 @@ struct RefCheck {
 
 impl<'a> Resolver<'a> {
     pub(super) fn resolve_instruments(&mut self) {
-        let asts: Vec<(String, &'a Stmt)> = self.instruments_ast.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let asts: Vec<(String, &'a Stmt)> = self
+            .instruments_ast
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
         let mut pending: Vec<Pending<'a>> = Vec::new();
         let mut incorporations: Vec<(String, Ident, bool)> = Vec::new();
         for (id, stmt) in &asts {
-            let StmtKind::Instrument { title, body, .. } = &stmt.kind else { continue };
+            let StmtKind::Instrument { title, body, .. } = &stmt.kind else {
+                continue;
+            };
             let inst = self.instrument_header(id, &title.value, body, stmt.span);
             self.model.to_mut().instruments.insert(id.clone(), inst);
             for s in body {
@@ -51,21 +57,23 @@ impl<'a> Resolver<'a> {
         // Resolve in rounds: an item that copies another waits until its source is resolved.
         loop {
             let mut progress = false;
-            for i in 0..pending.len() {
-                if pending[i].done {
+            for p in pending.iter_mut() {
+                if p.done {
                     continue;
                 }
-                let ready = match &pending[i].block.from {
+                let ready = match &p.block.from {
                     None => true,
                     Some(q) => {
-                        let src = q.instrument.as_ref().map_or(pending[i].inst.clone(), |x| x.name.clone());
-                        self.item_exists(&src, &q.article.value, pending[i].what)
+                        let src = q
+                            .instrument
+                            .as_ref()
+                            .map_or(p.inst.clone(), |x| x.name.clone());
+                        self.item_exists(&src, &q.article.value, p.what)
                     }
                 };
                 if ready {
-                    let (inst, block, what) = (pending[i].inst.clone(), pending[i].block, pending[i].what);
-                    self.article(&inst, block, what, &mut refs);
-                    pending[i].done = true;
+                    self.article(&p.inst, p.block, p.what, &mut refs);
+                    p.done = true;
                     progress = true;
                 }
             }
@@ -74,7 +82,8 @@ impl<'a> Resolver<'a> {
                     continue;
                 }
                 let src = incorporations[k].1.name.clone();
-                let src_ready = !pending.iter().any(|p| p.inst == src && !p.done) && !incorporations.iter().any(|(i, _, d)| *i == src && !d);
+                let src_ready = !pending.iter().any(|p| p.inst == src && !p.done)
+                    && !incorporations.iter().any(|(i, _, d)| *i == src && !d);
                 if src_ready || !self.model.instruments.contains_key(&src) {
                     let (inst, src_id) = (incorporations[k].0.clone(), incorporations[k].1.clone());
                     self.incorporate(&inst, &src_id);
@@ -94,9 +103,12 @@ impl<'a> Resolver<'a> {
         for (inst, src, done) in &incorporations {
             if !done {
                 self.err(
-                    Diag::error("policyspace::resolve::incorporation_cycle", format!("`{inst}` and `{}` incorporate each other", src.name))
-                        .label(src.span, "this incorporation closes a cycle")
-                        .help("an instrument cannot incorporate, directly or indirectly, itself"),
+                    Diag::error(
+                        "policyspace::resolve::incorporation_cycle",
+                        format!("`{inst}` and `{}` incorporate each other", src.name),
+                    )
+                    .label(src.span, "this incorporation closes a cycle")
+                    .help("an instrument cannot incorporate, directly or indirectly, itself"),
                 );
             }
         }
@@ -104,14 +116,20 @@ impl<'a> Resolver<'a> {
     }
 
     fn item_exists(&self, inst: &str, label: &str, what: DefenceKindOrProvision) -> bool {
-        self.model.instruments.get(inst).is_some_and(|i| match what {
-            DefenceKindOrProvision::Provision => i.provisions.contains_key(label),
-            DefenceKindOrProvision::Defence(_) => i.defences.contains_key(label),
-        })
+        self.model
+            .instruments
+            .get(inst)
+            .is_some_and(|i| match what {
+                DefenceKindOrProvision::Provision => i.provisions.contains_key(label),
+                DefenceKindOrProvision::Defence(_) => i.defences.contains_key(label),
+            })
     }
 
     fn missing_source_item(&mut self, inst: &str, q: &QRef, what: DefenceKindOrProvision) {
-        let src = q.instrument.as_ref().map_or(inst.to_string(), |x| x.name.clone());
+        let src = q
+            .instrument
+            .as_ref()
+            .map_or(inst.to_string(), |x| x.name.clone());
         match self.model.instruments.get(&src) {
             None => {
                 if let Some(i) = &q.instrument {
@@ -126,9 +144,15 @@ impl<'a> Resolver<'a> {
                 };
                 if labels.contains(&q.article.value) {
                     self.err(
-                        Diag::error("policyspace::resolve::incorporation_cycle", format!("`{}` is copied from itself through a cycle", q.article.value))
-                            .label(q.span, "this `from` closes a cycle")
-                            .help("a provision cannot be copied, directly or indirectly, from itself"),
+                        Diag::error(
+                            "policyspace::resolve::incorporation_cycle",
+                            format!(
+                                "`{}` is copied from itself through a cycle",
+                                q.article.value
+                            ),
+                        )
+                        .label(q.span, "this `from` closes a cycle")
+                        .help("a provision cannot be copied, directly or indirectly, from itself"),
                     );
                 } else {
                     self.unknown_article(&src, q, &labels, what);
@@ -140,16 +164,27 @@ impl<'a> Resolver<'a> {
     pub(super) fn unknown_instrument(&mut self, i: &Ident, candidates: Vec<String>) {
         let hint = did_you_mean(&i.name, candidates.iter().map(String::as_str));
         self.err(
-            Diag::error("policyspace::resolve::unknown_instrument", format!("unknown instrument `{}`", i.name))
-                .label(i.span, "no instrument of this name")
-                .help(match hint {
-                    Some(h) => format!("did you mean `{h}`?"),
-                    None => "instrument ids are defined with `instrument <id> \"<title>\" { ... }`".into(),
-                }),
+            Diag::error(
+                "policyspace::resolve::unknown_instrument",
+                format!("unknown instrument `{}`", i.name),
+            )
+            .label(i.span, "no instrument of this name")
+            .help(match hint {
+                Some(h) => format!("did you mean `{h}`?"),
+                None => {
+                    "instrument ids are defined with `instrument <id> \"<title>\" { ... }`".into()
+                }
+            }),
         );
     }
 
-    fn unknown_article(&mut self, inst: &str, q: &QRef, labels: &[String], what: DefenceKindOrProvision) {
+    fn unknown_article(
+        &mut self,
+        inst: &str,
+        q: &QRef,
+        labels: &[String],
+        what: DefenceKindOrProvision,
+    ) {
         let hint = did_you_mean(&q.article.value, labels.iter().map(String::as_str));
         let what_s = match what {
             DefenceKindOrProvision::Provision => "provision",
@@ -167,7 +202,13 @@ impl<'a> Resolver<'a> {
     }
 
     /// Metadata and parties of an instrument (provisions come later).
-    fn instrument_header(&mut self, id: &str, title: &str, body: &[Stmt], span: Span) -> Instrument {
+    fn instrument_header(
+        &mut self,
+        id: &str,
+        title: &str,
+        body: &[Stmt],
+        span: Span,
+    ) -> Instrument {
         let mut inst = Instrument {
             id: id.to_string(),
             title: title.to_string(),
@@ -224,9 +265,12 @@ impl<'a> Resolver<'a> {
                 StmtKind::Survival { years } => {
                     if years.value < 0.0 || years.percent {
                         self.err(
-                            Diag::error("policyspace::resolve::bad_survival", "a survival period is a non-negative number of years")
-                                .label(years.span, "not a number of years")
-                                .help("write e.g. `survival 15 years`"),
+                            Diag::error(
+                                "policyspace::resolve::bad_survival",
+                                "a survival period is a non-negative number of years",
+                            )
+                            .label(years.span, "not a number of years")
+                            .help("write e.g. `survival 15 years`"),
                         );
                     } else {
                         inst.survival_years = Some(years.value);
@@ -241,15 +285,23 @@ impl<'a> Resolver<'a> {
                     }
                 }
                 StmtKind::Enforcement { mode } => inst.enforcement = Enforcement::parse(&mode.name),
-                StmtKind::Confidence { level, reason } => inst.caveat = caveat(level, reason.as_ref().map(|r| r.value.clone()), s.span),
+                StmtKind::Confidence { level, reason } => {
+                    inst.caveat = caveat(level, reason.as_ref().map(|r| r.value.clone()), s.span)
+                }
                 _ => {}
             }
         }
         if !kind_seen {
             self.err(
-                Diag::error("policyspace::resolve::missing_kind", format!("instrument `{id}` has no `kind`"))
-                    .label(span, "no `kind`")
-                    .help(format!("add `kind <kind>`, one of: {}", InstrumentKind::NAMES.join(", "))),
+                Diag::error(
+                    "policyspace::resolve::missing_kind",
+                    format!("instrument `{id}` has no `kind`"),
+                )
+                .label(span, "no `kind`")
+                .help(format!(
+                    "add `kind <kind>`, one of: {}",
+                    InstrumentKind::NAMES.join(", ")
+                )),
             );
         }
         if !binding_seen {
@@ -257,18 +309,23 @@ impl<'a> Resolver<'a> {
         }
         if !partners_seen {
             inst.partners = match inst.kind {
-                InstrumentKind::Multilateral | InstrumentKind::AccessionProtocol => PartnersMode::None,
+                InstrumentKind::Multilateral | InstrumentKind::AccessionProtocol => {
+                    PartnersMode::None
+                }
                 _ => PartnersMode::All,
             };
         }
-        if inst.kind == InstrumentKind::Mou && inst.binding {
-            if let Some(s) = body.iter().find(|s| matches!(s.kind, StmtKind::Binding { .. })) {
-                self.err(
+        if inst.kind == InstrumentKind::Mou
+            && inst.binding
+            && let Some(s) = body
+                .iter()
+                .find(|s| matches!(s.kind, StmtKind::Binding { .. }))
+        {
+            self.err(
                     Diag::warning("policyspace::lint::binding_mou", format!("`{id}` is an MOU declared binding"))
                         .label(s.span, "an MOU is usually not binding")
                         .help("check the instrument's text; use `kind bilateral` or another kind if it creates legal obligations"),
                 );
-            }
         }
         self.check_date_order(inst.signed, inst.in_force, inst.terminated, date_spans, id);
         self.parties(&mut inst, body);
@@ -278,50 +335,70 @@ impl<'a> Resolver<'a> {
     fn bad_kind(&mut self, value: &Ident) {
         let hint = did_you_mean(&value.name, InstrumentKind::NAMES.iter().copied());
         self.err(
-            Diag::error("policyspace::resolve::unknown_instrument_kind", format!("`{}` is not a kind of instrument", value.name))
-                .label(value.span, "unknown kind")
-                .help(match hint {
-                    Some(h) => format!("did you mean `{h}`?"),
-                    None => format!("use one of: {}", InstrumentKind::NAMES.join(", ")),
-                }),
+            Diag::error(
+                "policyspace::resolve::unknown_instrument_kind",
+                format!("`{}` is not a kind of instrument", value.name),
+            )
+            .label(value.span, "unknown kind")
+            .help(match hint {
+                Some(h) => format!("did you mean `{h}`?"),
+                None => format!("use one of: {}", InstrumentKind::NAMES.join(", ")),
+            }),
         );
     }
 
-    fn check_date_order(&mut self, signed: Option<Date>, in_force: Option<Date>, terminated: Option<Date>, spans: [Option<Span>; 3], who: &str) {
-        if let (Some(e), Some(t), Some(ts), Some(es)) = (in_force, terminated, spans[2], spans[1]) {
-            if t < e {
-                self.err(
+    fn check_date_order(
+        &mut self,
+        signed: Option<Date>,
+        in_force: Option<Date>,
+        terminated: Option<Date>,
+        spans: [Option<Span>; 3],
+        who: &str,
+    ) {
+        if let (Some(e), Some(t), Some(ts), Some(es)) = (in_force, terminated, spans[2], spans[1])
+            && t < e
+        {
+            self.err(
                     Diag::error("policyspace::resolve::termination_before_entry_into_force", format!("`{who}` is terminated on {t}, before it entered into force on {e}"))
                         .label(ts, "terminated here")
                         .label(es, "in force from here")
                         .help("check both dates against the source: termination cannot precede entry into force"),
                 );
-            }
         }
-        if let (Some(s), Some(e), Some(ss), Some(es)) = (signed, in_force, spans[0], spans[1]) {
-            if e < s {
-                self.err(
-                    Diag::error("policyspace::resolve::entry_into_force_before_signature", format!("`{who}` enters into force on {e}, before it was signed on {s}"))
-                        .label(es, "in force from here")
-                        .label(ss, "signed here")
-                        .help("check both dates against the source"),
-                );
-            }
+        if let (Some(s), Some(e), Some(ss), Some(es)) = (signed, in_force, spans[0], spans[1])
+            && e < s
+        {
+            self.err(
+                Diag::error(
+                    "policyspace::resolve::entry_into_force_before_signature",
+                    format!("`{who}` enters into force on {e}, before it was signed on {s}"),
+                )
+                .label(es, "in force from here")
+                .label(ss, "signed here")
+                .help("check both dates against the source"),
+            );
         }
     }
 
     fn parties(&mut self, inst: &mut Instrument, body: &[Stmt]) {
         for s in body {
-            let StmtKind::Parties { parties } = &s.kind else { continue };
+            let StmtKind::Parties { parties } = &s.kind else {
+                continue;
+            };
             for p in parties {
-                let Some(r) = self.country_ref(p) else { continue };
+                let Some(r) = self.country_ref(p) else {
+                    continue;
+                };
                 match r {
                     CountryRef::Code(code) => {
                         if inst.parties.contains_key(&code) {
                             self.err(
-                                Diag::warning("policyspace::lint::duplicate_party", format!("`{code}` is listed twice as a party of `{}`", inst.id))
-                                    .label(p.span, "listed again")
-                                    .help("remove the duplicate"),
+                                Diag::warning(
+                                    "policyspace::lint::duplicate_party",
+                                    format!("`{code}` is listed twice as a party of `{}`", inst.id),
+                                )
+                                .label(p.span, "listed again")
+                                .help("remove the duplicate"),
                             );
                         }
                         inst.parties.insert(
@@ -341,12 +418,25 @@ impl<'a> Resolver<'a> {
                             .model
                             .groups
                             .get(&g)
-                            .map(|grp| grp.members.iter().map(|(c, iv)| (c.clone(), iv.clone())).collect())
+                            .map(|grp| {
+                                grp.members
+                                    .iter()
+                                    .map(|(c, iv)| (c.clone(), iv.clone()))
+                                    .collect()
+                            })
                             .unwrap_or_default();
                         for (code, ivs) in members {
                             // Earliest start and latest end over the member's intervals.
-                            let since = if ivs.iter().any(|i| i.since.is_none()) { None } else { ivs.iter().filter_map(|i| i.since).min() };
-                            let until = if ivs.iter().any(|i| i.until.is_none()) { None } else { ivs.iter().filter_map(|i| i.until).max() };
+                            let since = if ivs.iter().any(|i| i.since.is_none()) {
+                                None
+                            } else {
+                                ivs.iter().filter_map(|i| i.since).min()
+                            };
+                            let until = if ivs.iter().any(|i| i.until.is_none()) {
+                                None
+                            } else {
+                                ivs.iter().filter_map(|i| i.until).max()
+                            };
                             inst.parties.insert(
                                 code.clone(),
                                 Party {
@@ -364,7 +454,9 @@ impl<'a> Resolver<'a> {
             }
         }
         for s in body {
-            let StmtKind::Party { code, attrs } = &s.kind else { continue };
+            let StmtKind::Party { code, attrs } = &s.kind else {
+                continue;
+            };
             if !self.country(code) {
                 continue;
             }
@@ -411,52 +503,101 @@ impl<'a> Resolver<'a> {
     }
 
     /// Resolve one provision, exception, carve-out or condition into its instrument.
-    fn article(&mut self, inst_id: &str, b: &ArticleBlock, what: DefenceKindOrProvision, refs: &mut Vec<RefCheck>) {
+    fn article(
+        &mut self,
+        inst_id: &str,
+        b: &ArticleBlock,
+        what: DefenceKindOrProvision,
+        refs: &mut Vec<RefCheck>,
+    ) {
         let label = b.label.value.clone();
         if label.trim().is_empty() {
             self.err(
-                Diag::error("policyspace::resolve::empty_label", "an article label cannot be empty")
-                    .label(b.label.span, "empty label")
-                    .help("write the label exactly as the instrument numbers the article, e.g. \"XI:1\""),
+                Diag::error(
+                    "policyspace::resolve::empty_label",
+                    "an article label cannot be empty",
+                )
+                .label(b.label.span, "empty label")
+                .help(
+                    "write the label exactly as the instrument numbers the article, e.g. \"XI:1\"",
+                ),
             );
             return;
         }
         let from = b.from.as_ref().map(|q| DefRef {
-            instrument: q.instrument.as_ref().map_or(inst_id.to_string(), |i| i.name.clone()),
+            instrument: q
+                .instrument
+                .as_ref()
+                .map_or(inst_id.to_string(), |i| i.name.clone()),
             label: q.article.value.clone(),
         });
         // Duplicate labels within the instrument.
-        let first = self.model.instruments.get(inst_id).and_then(|i| match what {
-            DefenceKindOrProvision::Provision => i.provisions.get(&label).map(|p| p.span),
-            DefenceKindOrProvision::Defence(_) => i.defences.get(&label).map(|d| d.span),
-        });
+        let first = self
+            .model
+            .instruments
+            .get(inst_id)
+            .and_then(|i| match what {
+                DefenceKindOrProvision::Provision => i.provisions.get(&label).map(|p| p.span),
+                DefenceKindOrProvision::Defence(_) => i.defences.get(&label).map(|d| d.span),
+            });
         if let Some(first) = first {
             self.err(
-                Diag::error("policyspace::resolve::duplicate_definition", format!("\"{label}\" is defined twice in `{inst_id}`"))
-                    .label(b.label.span, "defined again here")
-                    .label(first, "first defined here")
-                    .help("article labels must be unique within an instrument"),
+                Diag::error(
+                    "policyspace::resolve::duplicate_definition",
+                    format!("\"{label}\" is defined twice in `{inst_id}`"),
+                )
+                .label(b.label.span, "defined again here")
+                .label(first, "first defined here")
+                .help("article labels must be unique within an instrument"),
             );
             return;
         }
         match what {
             DefenceKindOrProvision::Provision => {
-                let base = from.as_ref().and_then(|f| self.model.instruments.get(&f.instrument)).and_then(|i| i.provisions.get(&from.as_ref().map_or(String::new(), |f| f.label.clone()))).cloned();
+                let base = from
+                    .as_ref()
+                    .and_then(|f| self.model.instruments.get(&f.instrument))
+                    .and_then(|i| {
+                        i.provisions
+                            .get(&from.as_ref().map_or(String::new(), |f| f.label.clone()))
+                    })
+                    .cloned();
                 let p = self.provision(inst_id, b, base, from, refs);
                 if let Some(i) = self.model.to_mut().instruments.get_mut(inst_id) {
                     i.provisions.insert(label, p);
                 }
             }
             DefenceKindOrProvision::Defence(kind) => {
-                let base = from.as_ref().and_then(|f| self.model.instruments.get(&f.instrument)).and_then(|i| i.defences.get(&from.as_ref().map_or(String::new(), |f| f.label.clone()))).cloned();
-                if let (Some(bd), Some(q)) = (&base, &b.from) {
-                    if bd.kind != kind {
-                        self.err(
-                            Diag::error("policyspace::resolve::wrong_defence_kind", format!("{} cannot be copied from {}", with_article(kind.as_str()), with_article(bd.kind.as_str())))
-                                .label(q.span, format!("this is {}", with_article(bd.kind.as_str())))
-                                .help(format!("copy it as `{} \"{}\" from ...`", bd.kind.as_str(), label)),
-                        );
-                    }
+                let base = from
+                    .as_ref()
+                    .and_then(|f| self.model.instruments.get(&f.instrument))
+                    .and_then(|i| {
+                        i.defences
+                            .get(&from.as_ref().map_or(String::new(), |f| f.label.clone()))
+                    })
+                    .cloned();
+                if let (Some(bd), Some(q)) = (&base, &b.from)
+                    && bd.kind != kind
+                {
+                    self.err(
+                        Diag::error(
+                            "policyspace::resolve::wrong_defence_kind",
+                            format!(
+                                "{} cannot be copied from {}",
+                                with_article(kind.as_str()),
+                                with_article(bd.kind.as_str())
+                            ),
+                        )
+                        .label(
+                            q.span,
+                            format!("this is {}", with_article(bd.kind.as_str())),
+                        )
+                        .help(format!(
+                            "copy it as `{} \"{}\" from ...`",
+                            bd.kind.as_str(),
+                            label
+                        )),
+                    );
                 }
                 let d = self.defence(inst_id, b, kind, base, from, refs);
                 if let Some(i) = self.model.to_mut().instruments.get_mut(inst_id) {
@@ -468,12 +609,22 @@ impl<'a> Resolver<'a> {
 
     fn qualify(&mut self, inst_id: &str, q: &QRef) -> DefRef {
         DefRef {
-            instrument: q.instrument.as_ref().map_or(inst_id.to_string(), |i| i.name.clone()),
+            instrument: q
+                .instrument
+                .as_ref()
+                .map_or(inst_id.to_string(), |i| i.name.clone()),
             label: q.article.value.clone(),
         }
     }
 
-    fn provision(&mut self, inst_id: &str, b: &ArticleBlock, base: Option<Provision>, from: Option<DefRef>, refs: &mut Vec<RefCheck>) -> Provision {
+    fn provision(
+        &mut self,
+        inst_id: &str,
+        b: &ArticleBlock,
+        base: Option<Provision>,
+        from: Option<DefRef>,
+        refs: &mut Vec<RefCheck>,
+    ) -> Provision {
         let mut p = base.unwrap_or(Provision {
             instrument: inst_id.to_string(),
             label: String::new(),
@@ -514,7 +665,9 @@ impl<'a> Resolver<'a> {
                 StmtKind::Source { text } => p.source = Some(text.value.clone()),
                 StmtKind::Text { text } => p.text = Some(text.value.clone()),
                 StmtKind::Note { text } => p.notes.push(text.value.clone()),
-                StmtKind::Confidence { level, reason } => p.caveat = caveat(level, reason.as_ref().map(|r| r.value.clone()), s.span),
+                StmtKind::Confidence { level, reason } => {
+                    p.caveat = caveat(level, reason.as_ref().map(|r| r.value.clone()), s.span)
+                }
                 StmtKind::Enforcement { mode } => p.enforcement = Enforcement::parse(&mode.name),
                 StmtKind::Prohibits { kinds } => p.prohibits = self.kind_list(kinds),
                 StmtKind::Permits { kinds } => p.permits = self.kind_list(kinds),
@@ -534,7 +687,11 @@ impl<'a> Resolver<'a> {
                         .iter()
                         .map(|q| {
                             let r = self.qualify(inst_id, q);
-                            refs.push(RefCheck { r: r.clone(), span: q.span, expected: DefenceKind::CarveOut });
+                            refs.push(RefCheck {
+                                r: r.clone(),
+                                span: q.span,
+                                expected: DefenceKind::CarveOut,
+                            });
                             r
                         })
                         .collect();
@@ -544,7 +701,11 @@ impl<'a> Resolver<'a> {
                         .iter()
                         .map(|q| {
                             let r = self.qualify(inst_id, q);
-                            refs.push(RefCheck { r: r.clone(), span: q.span, expected: DefenceKind::Exception });
+                            refs.push(RefCheck {
+                                r: r.clone(),
+                                span: q.span,
+                                expected: DefenceKind::Exception,
+                            });
                             r
                         })
                         .collect();
@@ -552,7 +713,16 @@ impl<'a> Resolver<'a> {
                 _ => {}
             }
         }
-        if p.prohibits.is_empty() && p.permits.is_empty() && p.cap.is_none() && !b.body.iter().any(|s| matches!(s.kind, StmtKind::Prohibits { .. } | StmtKind::Permits { .. } | StmtKind::Cap { .. })) {
+        if p.prohibits.is_empty()
+            && p.permits.is_empty()
+            && p.cap.is_none()
+            && !b.body.iter().any(|s| {
+                matches!(
+                    s.kind,
+                    StmtKind::Prohibits { .. } | StmtKind::Permits { .. } | StmtKind::Cap { .. }
+                )
+            })
+        {
             self.err(
                 Diag::error("policyspace::resolve::provision_without_obligation", format!("provision \"{}\" of `{inst_id}` neither prohibits, permits nor caps anything", p.label))
                     .label(b.label.span, "no obligation")
@@ -562,7 +732,15 @@ impl<'a> Resolver<'a> {
         p
     }
 
-    fn defence(&mut self, inst_id: &str, b: &ArticleBlock, kind: DefenceKind, base: Option<Defence>, from: Option<DefRef>, refs: &mut Vec<RefCheck>) -> Defence {
+    fn defence(
+        &mut self,
+        inst_id: &str,
+        b: &ArticleBlock,
+        kind: DefenceKind,
+        base: Option<Defence>,
+        from: Option<DefRef>,
+        refs: &mut Vec<RefCheck>,
+    ) -> Defence {
         let mut d = base.unwrap_or(Defence {
             instrument: inst_id.to_string(),
             label: String::new(),
@@ -592,7 +770,9 @@ impl<'a> Resolver<'a> {
         for s in &b.body {
             match &s.kind {
                 StmtKind::Source { text } => d.source = Some(text.value.clone()),
-                StmtKind::Confidence { level, reason } => d.caveat = caveat(level, reason.as_ref().map(|r| r.value.clone()), s.span),
+                StmtKind::Confidence { level, reason } => {
+                    d.caveat = caveat(level, reason.as_ref().map(|r| r.value.clone()), s.span)
+                }
                 StmtKind::Requires { expr } => {
                     if let Some(c) = self.cond(expr) {
                         d.requires = Some(conjoin(d.requires.take(), c));
@@ -603,7 +783,11 @@ impl<'a> Resolver<'a> {
                         .iter()
                         .map(|q| {
                             let r = self.qualify(inst_id, q);
-                            refs.push(RefCheck { r: r.clone(), span: q.span, expected: DefenceKind::Condition });
+                            refs.push(RefCheck {
+                                r: r.clone(),
+                                span: q.span,
+                                expected: DefenceKind::Condition,
+                            });
                             r
                         })
                         .collect();
@@ -611,18 +795,34 @@ impl<'a> Resolver<'a> {
                 _ => {}
             }
         }
-        if d.requires.is_none() && !b.body.iter().any(|s| matches!(s.kind, StmtKind::Requires { .. })) {
+        if d.requires.is_none()
+            && !b
+                .body
+                .iter()
+                .any(|s| matches!(s.kind, StmtKind::Requires { .. }))
+        {
             self.err(
-                Diag::error("policyspace::resolve::defence_without_condition", format!("{} \"{}\" of `{inst_id}` states no condition", kind.as_str(), d.label))
-                    .label(b.label.span, "no `requires`")
-                    .help("add `requires <condition>`: the elements that must be shown for it to hold"),
+                Diag::error(
+                    "policyspace::resolve::defence_without_condition",
+                    format!(
+                        "{} \"{}\" of `{inst_id}` states no condition",
+                        kind.as_str(),
+                        d.label
+                    ),
+                )
+                .label(b.label.span, "no `requires`")
+                .help("add `requires <condition>`: the elements that must be shown for it to hold"),
             );
         }
         d
     }
 
     fn kind_list(&mut self, kinds: &[Ident]) -> Vec<String> {
-        kinds.iter().filter(|k| self.kind_ref(k)).map(|k| k.name.clone()).collect()
+        kinds
+            .iter()
+            .filter(|k| self.kind_ref(k))
+            .map(|k| k.name.clone())
+            .collect()
     }
 
     fn cap(&mut self, kind: &Ident, body: &[Stmt]) -> Option<Cap> {
@@ -637,31 +837,43 @@ impl<'a> Resolver<'a> {
         for s in body {
             match &s.kind {
                 StmtKind::Default { rate } => cap.default = Some(rate.value),
-                StmtKind::Line { hs, rate: Some(rate), label } => {
+                StmtKind::Line {
+                    hs,
+                    rate: Some(rate),
+                    label,
+                } => {
                     if rate.value < 0.0 {
                         self.err(
-                            Diag::error("policyspace::resolve::negative_rate", "a maximum rate cannot be negative")
-                                .label(rate.span, "negative")
-                                .help("write the maximum rate as a percentage, e.g. 15"),
+                            Diag::error(
+                                "policyspace::resolve::negative_rate",
+                                "a maximum rate cannot be negative",
+                            )
+                            .label(rate.span, "negative")
+                            .help("write the maximum rate as a percentage, e.g. 15"),
                         );
                     }
                     if let Some(code) = self.hs_code(hs) {
                         if cap.lines.iter().any(|(c, _, _)| *c == code) {
                             self.err(
-                                Diag::error("policyspace::resolve::duplicate_definition", format!("HS line `{code}` has two maximum rates"))
-                                    .label(hs.span, "listed again")
-                                    .help("keep one rate per line"),
+                                Diag::error(
+                                    "policyspace::resolve::duplicate_definition",
+                                    format!("HS line `{code}` has two maximum rates"),
+                                )
+                                .label(hs.span, "listed again")
+                                .help("keep one rate per line"),
                             );
                             continue;
                         }
-                        cap.lines.push((code, rate.value, label.as_ref().map(|l| l.value.clone())));
+                        cap.lines
+                            .push((code, rate.value, label.as_ref().map(|l| l.value.clone())));
                     }
                 }
                 _ => {}
             }
         }
         // Longest prefix first, then by code, so lookups take the most specific line.
-        cap.lines.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        cap.lines
+            .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
         Some(cap)
     }
 
@@ -675,27 +887,38 @@ impl<'a> Resolver<'a> {
         };
         if src.name == inst_id {
             self.err(
-                Diag::error("policyspace::resolve::incorporation_cycle", format!("`{inst_id}` incorporates itself"))
-                    .label(src.span, "remove this")
-                    .help("an instrument cannot incorporate itself"),
+                Diag::error(
+                    "policyspace::resolve::incorporation_cycle",
+                    format!("`{inst_id}` incorporates itself"),
+                )
+                .label(src.span, "remove this")
+                .help("an instrument cannot incorporate itself"),
             );
             return;
         }
         let remap = |r: &DefRef| -> DefRef {
             if r.instrument == source.id {
-                DefRef { instrument: inst_id.to_string(), label: r.label.clone() }
+                DefRef {
+                    instrument: inst_id.to_string(),
+                    label: r.label.clone(),
+                }
             } else {
                 r.clone()
             }
         };
-        let Some(inst) = self.model.to_mut().instruments.get_mut(inst_id) else { return };
+        let Some(inst) = self.model.to_mut().instruments.get_mut(inst_id) else {
+            return;
+        };
         for (label, p) in &source.provisions {
             if inst.provisions.contains_key(label) {
                 continue;
             }
             let mut c = p.clone();
             c.instrument = inst_id.to_string();
-            c.from = Some(DefRef { instrument: source.id.clone(), label: label.clone() });
+            c.from = Some(DefRef {
+                instrument: source.id.clone(),
+                label: label.clone(),
+            });
             c.carve_outs = c.carve_outs.iter().map(remap).collect();
             c.exceptions = c.exceptions.iter().map(remap).collect();
             c.incorporated = true;
@@ -708,7 +931,10 @@ impl<'a> Resolver<'a> {
             }
             let mut c = d.clone();
             c.instrument = inst_id.to_string();
-            c.from = Some(DefRef { instrument: source.id.clone(), label: label.clone() });
+            c.from = Some(DefRef {
+                instrument: source.id.clone(),
+                label: label.clone(),
+            });
             c.subject_to = c.subject_to.iter().map(remap).collect();
             c.incorporated = true;
             c.span = src.span;
@@ -720,7 +946,13 @@ impl<'a> Resolver<'a> {
         for rc in refs {
             let Some(inst) = self.model.instruments.get(&rc.r.instrument) else {
                 let c = self.model.instruments.keys().cloned().collect();
-                self.unknown_instrument(&Ident { name: rc.r.instrument.clone(), span: rc.span }, c);
+                self.unknown_instrument(
+                    &Ident {
+                        name: rc.r.instrument.clone(),
+                        span: rc.span,
+                    },
+                    c,
+                );
                 continue;
             };
             match inst.defences.get(&rc.r.label) {
@@ -738,21 +970,50 @@ impl<'a> Resolver<'a> {
                         DefenceKind::Condition => "`subject-to [...]` of an exception",
                     };
                     self.err(
-                        Diag::error("policyspace::resolve::wrong_defence_kind", format!("\"{}\" is {}, but it is listed in {list}", rc.r.label, with_article(found.as_str())))
-                            .label(rc.span, format!("expected {}", with_article(rc.expected.as_str())))
-                            .label(d.span, format!("defined as {}", with_article(found.as_str())))
-                            .help(format!("list it in {right}, or define it as {}", with_article(rc.expected.as_str()))),
+                        Diag::error(
+                            "policyspace::resolve::wrong_defence_kind",
+                            format!(
+                                "\"{}\" is {}, but it is listed in {list}",
+                                rc.r.label,
+                                with_article(found.as_str())
+                            ),
+                        )
+                        .label(
+                            rc.span,
+                            format!("expected {}", with_article(rc.expected.as_str())),
+                        )
+                        .label(
+                            d.span,
+                            format!("defined as {}", with_article(found.as_str())),
+                        )
+                        .help(format!(
+                            "list it in {right}, or define it as {}",
+                            with_article(rc.expected.as_str())
+                        )),
                     );
                 }
                 None => {
-                    let labels: Vec<String> = inst.defences.iter().filter(|(_, d)| d.kind == rc.expected).map(|(l, _)| l.clone()).collect();
+                    let labels: Vec<String> = inst
+                        .defences
+                        .iter()
+                        .filter(|(_, d)| d.kind == rc.expected)
+                        .map(|(l, _)| l.clone())
+                        .collect();
                     let id = inst.id.clone();
                     let q = QRef {
                         instrument: None,
-                        article: crate::syntax::ast::Str { value: rc.r.label.clone(), span: rc.span },
+                        article: crate::syntax::ast::Str {
+                            value: rc.r.label.clone(),
+                            span: rc.span,
+                        },
                         span: rc.span,
                     };
-                    self.unknown_article(&id, &q, &labels, DefenceKindOrProvision::Defence(rc.expected));
+                    self.unknown_article(
+                        &id,
+                        &q,
+                        &labels,
+                        DefenceKindOrProvision::Defence(rc.expected),
+                    );
                 }
             }
         }
@@ -761,11 +1022,19 @@ impl<'a> Resolver<'a> {
 
 /// "an exception", "a carve-out".
 fn with_article(noun: &str) -> String {
-    if noun.starts_with(['a', 'e', 'i', 'o', 'u']) { format!("an {noun}") } else { format!("a {noun}") }
+    if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {noun}")
+    } else {
+        format!("a {noun}")
+    }
 }
 
 fn caveat(level: &Ident, reason: Option<String>, span: Span) -> Option<Caveat> {
-    Confidence::parse(&level.name).map(|level| Caveat { level, reason, span })
+    Confidence::parse(&level.name).map(|level| Caveat {
+        level,
+        reason,
+        span,
+    })
 }
 
 /// `a and b`, keeping the text of both for traces.

@@ -44,7 +44,10 @@ impl Root for Embedded {
             .ok_or_else(|| "no such file in the embedded rulesets".to_string())
     }
     fn list(&self) -> Vec<String> {
-        embedded::FILES.iter().map(|(p, _)| (*p).to_string()).collect()
+        embedded::FILES
+            .iter()
+            .map(|(p, _)| (*p).to_string())
+            .collect()
     }
     fn display(&self, rel: &str) -> String {
         format!("rulesets/{rel}")
@@ -72,7 +75,8 @@ impl Root for Dir {
     fn read(&self, rel: &str) -> Result<String, String> {
         let p = self.path.join(rel);
         let bytes = std::fs::read(&p).map_err(|e| e.to_string())?;
-        String::from_utf8(bytes).map_err(|e| format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()))
+        String::from_utf8(bytes)
+            .map_err(|e| format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()))
     }
     fn list(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -90,7 +94,9 @@ impl Root for Dir {
 }
 
 fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         let name = e.file_name();
@@ -99,10 +105,10 @@ fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
         }
         if p.is_dir() {
             walk(&p, root, out);
-        } else if p.extension().is_some_and(|x| x == "pspace") {
-            if let Ok(rel) = p.strip_prefix(root) {
-                out.push(rel.to_string_lossy().replace('\\', "/"));
-            }
+        } else if p.extension().is_some_and(|x| x == "pspace")
+            && let Ok(rel) = p.strip_prefix(root)
+        {
+            out.push(rel.to_string_lossy().replace('\\', "/"));
         }
     }
 }
@@ -171,7 +177,13 @@ impl Loaded {
         id
     }
 
-    fn load_one(&mut self, root: &dyn Root, rel: &str, by_rel: &mut HashMap<String, FileId>, from: Option<(FileId, Span)>) -> Option<FileId> {
+    fn load_one(
+        &mut self,
+        root: &dyn Root,
+        rel: &str,
+        by_rel: &mut HashMap<String, FileId>,
+        from: Option<(FileId, Span)>,
+    ) -> Option<FileId> {
         if let Some(id) = by_rel.get(rel) {
             return Some(*id);
         }
@@ -182,7 +194,11 @@ impl Loaded {
         match root.read(rel) {
             Ok(text) => {
                 let id = self.sources.add(root.display(rel), text);
-                let text = self.sources.get(id).map(|f| f.text.clone()).unwrap_or_default();
+                let text = self
+                    .sources
+                    .get(id)
+                    .map(|f| f.text.clone())
+                    .unwrap_or_default();
                 let (file, errors) = parser::parse(&text, id);
                 self.diags.extend(errors);
                 self.files.push((id, file));
@@ -191,9 +207,14 @@ impl Loaded {
                 Some(id)
             }
             Err(e) => {
-                let d = Diag::error("policyspace::resolve::unreadable_file", format!("cannot read `{}`: {e}", root.display(rel)));
+                let d = Diag::error(
+                    "policyspace::resolve::unreadable_file",
+                    format!("cannot read `{}`: {e}", root.display(rel)),
+                );
                 self.diags.push(match from {
-                    Some((_, span)) => d.label(span, "imported here").help("check the path: it is relative to the importing file"),
+                    Some((_, span)) => d
+                        .label(span, "imported here")
+                        .help("check the path: it is relative to the importing file"),
                     None => d.help("check that the file exists and is readable"),
                 });
                 None
@@ -222,7 +243,9 @@ impl Loaded {
                 (*fid, imports)
             };
             i += 1;
-            let Some(importer) = rel_of.get(&fid).cloned() else { continue };
+            let Some(importer) = rel_of.get(&fid).cloned() else {
+                continue;
+            };
             for path in imports {
                 let Some(target) = join(&importer, &path.value) else {
                     self.diags.push(
@@ -234,9 +257,12 @@ impl Loaded {
                 };
                 if !target.ends_with(".pspace") {
                     self.diags.push(
-                        Diag::error("policyspace::resolve::import_not_pspace", format!("`{}` is not a .pspace file", path.value))
-                            .label(path.span, "imported here")
-                            .help("only .pspace files can be imported"),
+                        Diag::error(
+                            "policyspace::resolve::import_not_pspace",
+                            format!("`{}` is not a .pspace file", path.value),
+                        )
+                        .label(path.span, "imported here")
+                        .help("only .pspace files can be imported"),
                     );
                     continue;
                 }
@@ -301,8 +327,14 @@ mod tests {
 
     #[test]
     fn joins_inside_the_root() {
-        assert_eq!(join("wto/gatt.pspace", "trims.pspace").as_deref(), Some("wto/trims.pspace"));
-        assert_eq!(join("wto/gatt.pspace", "../core/facts.pspace").as_deref(), Some("core/facts.pspace"));
+        assert_eq!(
+            join("wto/gatt.pspace", "trims.pspace").as_deref(),
+            Some("wto/trims.pspace")
+        );
+        assert_eq!(
+            join("wto/gatt.pspace", "../core/facts.pspace").as_deref(),
+            Some("core/facts.pspace")
+        );
         assert_eq!(join("a.pspace", "../x.pspace"), None);
         assert_eq!(join("a.pspace", "/etc/passwd"), None);
     }

@@ -2,8 +2,8 @@
 //! every fact value type-checked, and every problem reported (not just the first), each as a
 //! diagnostic with a stable code, labelled spans and a help line.
 
-pub mod load;
 mod instruments;
+pub mod load;
 mod policies;
 
 use crate::date::Date;
@@ -11,7 +11,9 @@ use crate::diag::{Diag, did_you_mean};
 use crate::hs;
 use crate::model::*;
 use crate::source::Span;
-use crate::syntax::ast::{self, ArticleBlock, Expr, ExprKind, Ident, SetItem, Stmt, StmtKind, Str, Value};
+use crate::syntax::ast::{
+    self, ArticleBlock, Expr, ExprKind, Ident, SetItem, Stmt, StmtKind, Str, Value,
+};
 use crate::syntax::format;
 use indexmap::IndexMap;
 use load::Loaded;
@@ -73,7 +75,10 @@ impl<'a> Resolver<'a> {
         let policies = std::mem::take(&mut self.policies_ast);
         for p in policies {
             if let Some(policy) = self.policy(p) {
-                self.model.to_mut().policies.insert(policy.id.clone(), policy);
+                self.model
+                    .to_mut()
+                    .policies
+                    .insert(policy.id.clone(), policy);
             }
         }
         let tests = std::mem::take(&mut self.tests_ast);
@@ -112,9 +117,12 @@ impl<'a> Resolver<'a> {
             K::CountryDecl { code, name } => {
                 if !is_country_code(&code.name) {
                     self.err(
-                        Diag::error("policyspace::resolve::bad_country_code", format!("`{}` is not an ISO 3166 alpha-3 code", code.name))
-                            .label(code.span, "expected three capital letters")
-                            .help("country codes are ISO 3166-1 alpha-3, such as IDN, COD or CHL"),
+                        Diag::error(
+                            "policyspace::resolve::bad_country_code",
+                            format!("`{}` is not an ISO 3166 alpha-3 code", code.name),
+                        )
+                        .label(code.span, "expected three capital letters")
+                        .help("country codes are ISO 3166-1 alpha-3, such as IDN, COD or CHL"),
                     );
                     return;
                 }
@@ -129,76 +137,78 @@ impl<'a> Resolver<'a> {
                     );
                 }
             }
-            K::Group { id, .. } => {
-                if self.define(NS_GROUP, id) {
-                    self.groups_ast.insert(id.name.clone(), item);
-                }
+            K::Group { id, .. } if self.define(NS_GROUP, id) => {
+                self.groups_ast.insert(id.name.clone(), item);
             }
-            K::FactDecl { id, ty, question, body } => {
-                if self.define(NS_FACT, id) {
-                    let ty = match ty {
-                        ast::FactType::Bool { .. } => FactType::Bool,
-                        ast::FactType::Number { .. } => FactType::Number,
-                        ast::FactType::Date { .. } => FactType::Date,
-                        ast::FactType::OneOf { values, .. } => FactType::OneOf(values.iter().map(|v| v.name.clone()).collect()),
-                    };
-                    let help = body.iter().find_map(|s| match &s.kind {
-                        K::Help { text } => Some(text.value.clone()),
-                        _ => None,
-                    });
-                    if question.value.trim().is_empty() {
-                        self.err(
-                            Diag::error("policyspace::resolve::empty_question", format!("fact `{}` has an empty question", id.name))
-                                .label(question.span, "empty")
-                                .help("write the question an analyst would be asked, in plain words"),
-                        );
+            K::FactDecl {
+                id,
+                ty,
+                question,
+                body,
+            } if self.define(NS_FACT, id) => {
+                let ty = match ty {
+                    ast::FactType::Bool { .. } => FactType::Bool,
+                    ast::FactType::Number { .. } => FactType::Number,
+                    ast::FactType::Date { .. } => FactType::Date,
+                    ast::FactType::OneOf { values, .. } => {
+                        FactType::OneOf(values.iter().map(|v| v.name.clone()).collect())
                     }
-                    self.model.to_mut().facts.insert(
-                        id.name.clone(),
-                        FactDef {
-                            id: id.name.clone(),
-                            ty,
-                            question: question.value.clone(),
-                            help,
-                            span: id.span,
-                        },
+                };
+                let help = body.iter().find_map(|s| match &s.kind {
+                    K::Help { text } => Some(text.value.clone()),
+                    _ => None,
+                });
+                if question.value.trim().is_empty() {
+                    self.err(
+                        Diag::error(
+                            "policyspace::resolve::empty_question",
+                            format!("fact `{}` has an empty question", id.name),
+                        )
+                        .label(question.span, "empty")
+                        .help("write the question an analyst would be asked, in plain words"),
                     );
                 }
+                self.model.to_mut().facts.insert(
+                    id.name.clone(),
+                    FactDef {
+                        id: id.name.clone(),
+                        ty,
+                        question: question.value.clone(),
+                        help,
+                        span: id.span,
+                    },
+                );
             }
-            K::Category { id, title, .. } | K::MeasureKind { id, title, .. } => {
-                if self.define(NS_KIND, id) {
-                    self.kinds_ast.insert(id.name.clone(), item);
-                    self.model.to_mut().kinds.insert(
-                        id.name.clone(),
-                        KindDef {
-                            id: id.name.clone(),
-                            title: title.value.clone(),
-                            category: matches!(item.kind, K::Category { .. }),
-                            counts_as: Vec::new(),
-                            source: None,
-                            span: item.span,
-                        },
-                    );
-                }
+            K::Category { id, title, .. } | K::MeasureKind { id, title, .. }
+                if self.define(NS_KIND, id) =>
+            {
+                self.kinds_ast.insert(id.name.clone(), item);
+                self.model.to_mut().kinds.insert(
+                    id.name.clone(),
+                    KindDef {
+                        id: id.name.clone(),
+                        title: title.value.clone(),
+                        category: matches!(item.kind, K::Category { .. }),
+                        counts_as: Vec::new(),
+                        source: None,
+                        span: item.span,
+                    },
+                );
             }
-            K::Objective { id, title, .. } => {
-                if self.define(NS_OBJECTIVE, id) {
-                    self.objectives_ast.push(item);
-                    self.model.to_mut().objectives.insert(
-                        id.name.clone(),
-                        Objective {
-                            id: id.name.clone(),
-                            title: title.value.clone(),
-                            options: Vec::new(),
-                            span: item.span,
-                        },
-                    );
-                }
+            K::Objective { id, title, .. } if self.define(NS_OBJECTIVE, id) => {
+                self.objectives_ast.push(item);
+                self.model.to_mut().objectives.insert(
+                    id.name.clone(),
+                    Objective {
+                        id: id.name.clone(),
+                        title: title.value.clone(),
+                        options: Vec::new(),
+                        span: item.span,
+                    },
+                );
             }
-            K::Products { id, .. } => {
-                if self.define(NS_PRODUCTS, id) {
-                    self.products_ast.insert(id.name.clone(), item);
-                }
+            K::Products { id, .. } if self.define(NS_PRODUCTS, id) => {
+                self.products_ast.insert(id.name.clone(), item);
             }
             K::Instrument { id, .. } => {
                 if !is_kebab(&id.name) {
@@ -212,10 +222,8 @@ impl<'a> Resolver<'a> {
                     self.instruments_ast.insert(id.name.clone(), item);
                 }
             }
-            K::Policy { id, .. } => {
-                if self.define(NS_POLICY, id) {
-                    self.policies_ast.push(item);
-                }
+            K::Policy { id, .. } if self.define(NS_POLICY, id) => {
+                self.policies_ast.push(item);
             }
             K::Test { .. } => self.tests_ast.push(item),
             _ => {}
@@ -229,9 +237,12 @@ impl<'a> Resolver<'a> {
             Ok(date) => Some(date),
             Err(why) => {
                 self.err(
-                    Diag::error("policyspace::resolve::invalid_date", format!("`{}` is not a real date: {why}", d.raw))
-                        .label(d.span, "impossible date")
-                        .help("dates are YYYY-MM-DD and must exist in the calendar"),
+                    Diag::error(
+                        "policyspace::resolve::invalid_date",
+                        format!("`{}` is not a real date: {why}", d.raw),
+                    )
+                    .label(d.span, "impossible date")
+                    .help("dates are YYYY-MM-DD and must exist in the calendar"),
                 );
                 None
             }
@@ -241,9 +252,12 @@ impl<'a> Resolver<'a> {
     pub(crate) fn country(&mut self, code: &Ident) -> bool {
         if !is_country_code(&code.name) {
             self.err(
-                Diag::error("policyspace::resolve::bad_country_code", format!("`{}` is not an ISO 3166 alpha-3 code", code.name))
-                    .label(code.span, "expected three capital letters")
-                    .help("country codes are ISO 3166-1 alpha-3, such as IDN, COD or CHL"),
+                Diag::error(
+                    "policyspace::resolve::bad_country_code",
+                    format!("`{}` is not an ISO 3166 alpha-3 code", code.name),
+                )
+                .label(code.span, "expected three capital letters")
+                .help("country codes are ISO 3166-1 alpha-3, such as IDN, COD or CHL"),
             );
             return false;
         }
@@ -276,7 +290,10 @@ impl<'a> Resolver<'a> {
         let help = match hint {
             Some(h) => format!("did you mean `{h}`?"),
             None if candidates.is_empty() => format!("no {ns} is defined in the loaded files"),
-            None => format!("declare it, or use one of the known names ({} defined)", candidates.len()),
+            None => format!(
+                "declare it, or use one of the known names ({} defined)",
+                candidates.len()
+            ),
         };
         self.err(
             Diag::error(code, format!("unknown {ns} `{}`", id.name))
@@ -307,7 +324,13 @@ impl<'a> Resolver<'a> {
             }
             Some(_) => true,
             None => {
-                let c = self.model.kinds.values().filter(|k| !k.category).map(|k| k.id.clone()).collect();
+                let c = self
+                    .model
+                    .kinds
+                    .values()
+                    .filter(|k| !k.category)
+                    .map(|k| k.id.clone())
+                    .collect();
                 self.unknown(NS_MEASURE_KIND, id, c);
                 false
             }
@@ -326,7 +349,12 @@ impl<'a> Resolver<'a> {
     pub(crate) fn imposed_as(&mut self, id: &Ident) -> Option<ImposedAs> {
         let v = ImposedAs::parse(&id.name);
         if v.is_none() {
-            self.bad_word(id, "a way of imposing a measure", ImposedAs::NAMES, "policyspace::resolve::unknown_imposed_as");
+            self.bad_word(
+                id,
+                "a way of imposing a measure",
+                ImposedAs::NAMES,
+                "policyspace::resolve::unknown_imposed_as",
+            );
         }
         v
     }
@@ -386,7 +414,9 @@ impl<'a> Resolver<'a> {
             Value::Ident(i) => (FactValue::Word(i.name.clone()), "word"),
         };
         let ok = match (&ty, &got.0) {
-            (FactType::Bool, FactValue::Bool(_)) | (FactType::Number, FactValue::Number(_)) | (FactType::Date, FactValue::Date(_)) => true,
+            (FactType::Bool, FactValue::Bool(_))
+            | (FactType::Number, FactValue::Number(_))
+            | (FactType::Date, FactValue::Date(_)) => true,
             (FactType::OneOf(vs), FactValue::Word(w)) => vs.contains(w),
             _ => false,
         };
@@ -397,13 +427,26 @@ impl<'a> Resolver<'a> {
             FactType::Bool => "`true` or `false`".to_string(),
             FactType::Number => "a number".to_string(),
             FactType::Date => "a date (YYYY-MM-DD)".to_string(),
-            FactType::OneOf(vs) => format!("one of {}", vs.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")),
+            FactType::OneOf(vs) => format!(
+                "one of {}",
+                vs.iter()
+                    .map(|v| format!("`{v}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         };
         self.err(
-            Diag::error("policyspace::resolve::ill_typed_fact", format!("fact `{}` is a {} fact; this value does not fit", fact.name, ty.name()))
-                .label(value.span(), format!("expected {expected}"))
-                .label(def_span, "declared here")
-                .help(format!("give `{}` {expected}", fact.name)),
+            Diag::error(
+                "policyspace::resolve::ill_typed_fact",
+                format!(
+                    "fact `{}` is a {} fact; this value does not fit",
+                    fact.name,
+                    ty.name()
+                ),
+            )
+            .label(value.span(), format!("expected {expected}"))
+            .label(def_span, "declared here")
+            .help(format!("give `{}` {expected}", fact.name)),
         );
         None
     }
@@ -421,7 +464,11 @@ impl<'a> Resolver<'a> {
             ExprKind::In { subject, set } => self.in_cond(subject, set)?,
             ExprKind::Cmp { subject, op, value } => self.cmp_cond(subject, *op, value)?,
         };
-        Some(Cond { kind, text, span: e.span })
+        Some(Cond {
+            kind,
+            text,
+            span: e.span,
+        })
     }
 
     fn conds(&mut self, es: &[Expr]) -> Option<Vec<Cond>> {
@@ -440,26 +487,45 @@ impl<'a> Resolver<'a> {
             None => {
                 if ty != FactType::Bool {
                     self.err(
-                        Diag::error("policyspace::resolve::ill_typed_fact", format!("fact `{}` is a {} fact, not a bool", fact.name, ty.name()))
-                            .label(fact.span, "not a bool fact")
-                            .help(format!("compare it with a value: `fact {} = ...`", fact.name)),
+                        Diag::error(
+                            "policyspace::resolve::ill_typed_fact",
+                            format!("fact `{}` is a {} fact, not a bool", fact.name, ty.name()),
+                        )
+                        .label(fact.span, "not a bool fact")
+                        .help(format!(
+                            "compare it with a value: `fact {} = ...`",
+                            fact.name
+                        )),
                     );
                     return None;
                 }
-                Some(CondKind::Fact { fact: fact.name.clone(), cmp: None })
+                Some(CondKind::Fact {
+                    fact: fact.name.clone(),
+                    cmp: None,
+                })
             }
             Some((op, value)) => {
                 let v = self.fact_value(fact, value)?;
                 let ordered = matches!(ty, FactType::Number | FactType::Date);
                 if !ordered && !matches!(op, ast::CmpOp::Eq | ast::CmpOp::Ne) {
                     self.err(
-                        Diag::error("policyspace::resolve::ill_typed_fact", format!("`{}` cannot be ordered: it is a {} fact", fact.name, ty.name()))
-                            .label(value.span(), "only = and != apply")
-                            .help("use `=` or `!=`"),
+                        Diag::error(
+                            "policyspace::resolve::ill_typed_fact",
+                            format!(
+                                "`{}` cannot be ordered: it is a {} fact",
+                                fact.name,
+                                ty.name()
+                            ),
+                        )
+                        .label(value.span(), "only = and != apply")
+                        .help("use `=` or `!=`"),
                     );
                     return None;
                 }
-                Some(CondKind::Fact { fact: fact.name.clone(), cmp: Some((*op, v)) })
+                Some(CondKind::Fact {
+                    fact: fact.name.clone(),
+                    cmp: Some((*op, v)),
+                })
             }
         }
     }
@@ -472,9 +538,12 @@ impl<'a> Resolver<'a> {
                     SetItem::Ident(i) => out.push(i.clone()),
                     SetItem::Str(st) => {
                         this.err(
-                            Diag::error("policyspace::resolve::wrong_set_item", format!("expected {what}, found a string"))
-                                .label(st.span, "a string")
-                                .help("names are written without quotes; only HS codes are strings"),
+                            Diag::error(
+                                "policyspace::resolve::wrong_set_item",
+                                format!("expected {what}, found a string"),
+                            )
+                            .label(st.span, "a string")
+                            .help("names are written without quotes; only HS codes are strings"),
                         );
                         return None;
                     }
@@ -523,7 +592,12 @@ impl<'a> Resolver<'a> {
                 let ids = idents(set, self, "target classes")?;
                 for i in &ids {
                     if !Targets::CLASSES.contains(&i.name.as_str()) {
-                        self.bad_word(i, "a target class", Targets::CLASSES, "policyspace::resolve::unknown_target");
+                        self.bad_word(
+                            i,
+                            "a target class",
+                            Targets::CLASSES,
+                            "policyspace::resolve::unknown_target",
+                        );
                         return None;
                     }
                 }
@@ -580,11 +654,22 @@ impl<'a> Resolver<'a> {
                 Some(CondKind::Date(s, op, date))
             }
             (s, v) => {
-                let expected = if s == "rate" { "a number" } else { "a date (YYYY-MM-DD)" };
+                let expected = if s == "rate" {
+                    "a number"
+                } else {
+                    "a date (YYYY-MM-DD)"
+                };
                 self.err(
-                    Diag::error("policyspace::resolve::ill_typed_comparison", format!("`{s}` is compared with {expected}"))
-                        .label(v.span(), format!("expected {expected}"))
-                        .help(format!("write e.g. `{s} {} {}`", op.as_str(), if s == "rate" { "10" } else { "2000-01-01" })),
+                    Diag::error(
+                        "policyspace::resolve::ill_typed_comparison",
+                        format!("`{s}` is compared with {expected}"),
+                    )
+                    .label(v.span(), format!("expected {expected}"))
+                    .help(format!(
+                        "write e.g. `{s} {} {}`",
+                        op.as_str(),
+                        if s == "rate" { "10" } else { "2000-01-01" }
+                    )),
                 );
                 None
             }
@@ -594,11 +679,17 @@ impl<'a> Resolver<'a> {
     // ------------------------------------------------------------------ groups, products, kinds, objectives
 
     fn resolve_groups(&mut self) {
-        let asts: Vec<(String, &'a Stmt)> = self.groups_ast.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let asts: Vec<(String, &'a Stmt)> = self
+            .groups_ast
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
         // Direct members first.
         let mut direct: IndexMap<String, (Group, Vec<Ident>)> = IndexMap::new();
         for (id, stmt) in &asts {
-            let StmtKind::Group { title, body, .. } = &stmt.kind else { continue };
+            let StmtKind::Group { title, body, .. } = &stmt.kind else {
+                continue;
+            };
             let mut g = Group {
                 id: id.clone(),
                 title: title.value.clone(),
@@ -624,14 +715,14 @@ impl<'a> Resolver<'a> {
                                 }
                             }
                         }
-                        if let (Some(s0), Some(u0)) = (iv.since, iv.until) {
-                            if u0 <= s0 {
-                                self.err(
+                        if let (Some(s0), Some(u0)) = (iv.since, iv.until)
+                            && u0 <= s0
+                        {
+                            self.err(
                                     Diag::error("policyspace::resolve::empty_interval", format!("membership of `{}` ends before it begins", code.name))
                                         .label(s.span, format!("until {u0} is not after since {s0}"))
                                         .help("`since` is the first day of membership and `until` the first day after it"),
                                 );
-                            }
                         }
                         g.members.entry(code.name.clone()).or_default().push(iv);
                     }
@@ -654,18 +745,35 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn flatten_group(&mut self, name: &str, direct: &IndexMap<String, (Group, Vec<Ident>)>, seen: &mut Vec<String>, out: &mut IndexMap<String, Vec<Interval>>) {
-        let Some((g, includes)) = direct.get(name) else { return };
+    fn flatten_group(
+        &mut self,
+        name: &str,
+        direct: &IndexMap<String, (Group, Vec<Ident>)>,
+        seen: &mut Vec<String>,
+        out: &mut IndexMap<String, Vec<Interval>>,
+    ) {
+        let Some((g, includes)) = direct.get(name) else {
+            return;
+        };
         for (code, iv) in &g.members {
-            out.entry(code.clone()).or_default().extend(iv.iter().copied());
+            out.entry(code.clone())
+                .or_default()
+                .extend(iv.iter().copied());
         }
         for inc in includes {
             if seen.contains(&inc.name) {
                 if seen.first() == Some(&inc.name) {
                     self.err(
-                        Diag::error("policyspace::resolve::group_cycle", format!("group `{}` includes itself", inc.name))
-                            .label(inc.span, "this include closes a cycle")
-                            .help(format!("the groups include each other: {} → {}", seen.join(" → "), inc.name)),
+                        Diag::error(
+                            "policyspace::resolve::group_cycle",
+                            format!("group `{}` includes itself", inc.name),
+                        )
+                        .label(inc.span, "this include closes a cycle")
+                        .help(format!(
+                            "the groups include each other: {} → {}",
+                            seen.join(" → "),
+                            inc.name
+                        )),
                     );
                 }
                 continue;
@@ -684,10 +792,16 @@ impl<'a> Resolver<'a> {
     }
 
     fn resolve_products(&mut self) {
-        let asts: Vec<(String, &'a Stmt)> = self.products_ast.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let asts: Vec<(String, &'a Stmt)> = self
+            .products_ast
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
         let mut direct: IndexMap<String, (ProductTable, Vec<Ident>)> = IndexMap::new();
         for (id, stmt) in &asts {
-            let StmtKind::Products { title, body, .. } = &stmt.kind else { continue };
+            let StmtKind::Products { title, body, .. } = &stmt.kind else {
+                continue;
+            };
             let mut t = ProductTable {
                 id: id.clone(),
                 title: title.value.clone(),
@@ -703,9 +817,12 @@ impl<'a> Resolver<'a> {
                         if let Some(code) = self.hs_code(hs) {
                             if t.lines.iter().any(|l| l.code == code) {
                                 self.err(
-                                    Diag::warning("policyspace::lint::duplicate_line", format!("HS line `{code}` is listed twice in `{id}`"))
-                                        .label(hs.span, "listed again")
-                                        .help("remove the duplicate line"),
+                                    Diag::warning(
+                                        "policyspace::lint::duplicate_line",
+                                        format!("HS line `{code}` is listed twice in `{id}`"),
+                                    )
+                                    .label(hs.span, "listed again")
+                                    .help("remove the duplicate line"),
                                 );
                             }
                             t.lines.push(ProductLine {
@@ -734,16 +851,31 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn flatten_products(&mut self, name: &str, direct: &IndexMap<String, (ProductTable, Vec<Ident>)>, seen: &mut Vec<String>, out: &mut Vec<ProductLine>) {
-        let Some((t, includes)) = direct.get(name) else { return };
+    fn flatten_products(
+        &mut self,
+        name: &str,
+        direct: &IndexMap<String, (ProductTable, Vec<Ident>)>,
+        seen: &mut Vec<String>,
+        out: &mut Vec<ProductLine>,
+    ) {
+        let Some((t, includes)) = direct.get(name) else {
+            return;
+        };
         out.extend(t.lines.iter().cloned());
         for inc in includes {
             if seen.contains(&inc.name) {
                 if seen.first() == Some(&inc.name) {
                     self.err(
-                        Diag::error("policyspace::resolve::product_table_cycle", format!("product table `{}` includes itself", inc.name))
-                            .label(inc.span, "this include closes a cycle")
-                            .help(format!("the tables include each other: {} → {}", seen.join(" → "), inc.name)),
+                        Diag::error(
+                            "policyspace::resolve::product_table_cycle",
+                            format!("product table `{}` includes itself", inc.name),
+                        )
+                        .label(inc.span, "this include closes a cycle")
+                        .help(format!(
+                            "the tables include each other: {} → {}",
+                            seen.join(" → "),
+                            inc.name
+                        )),
                     );
                 }
                 continue;
@@ -762,7 +894,11 @@ impl<'a> Resolver<'a> {
     }
 
     fn resolve_kinds(&mut self) {
-        let asts: Vec<(String, &'a Stmt)> = self.kinds_ast.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let asts: Vec<(String, &'a Stmt)> = self
+            .kinds_ast
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
         for (id, stmt) in &asts {
             let (title, body, category) = match &stmt.kind {
                 StmtKind::Category { title, body, .. } => (title, body, true),
@@ -781,15 +917,22 @@ impl<'a> Resolver<'a> {
             for s in body {
                 match &s.kind {
                     StmtKind::Source { text } => k.source = Some(text.value.clone()),
-                    StmtKind::CountsAs { kind, when, because } => {
+                    StmtKind::CountsAs {
+                        kind,
+                        when,
+                        because,
+                    } => {
                         if !self.kind_ref(kind) {
                             continue;
                         }
                         if kind.name == *id {
                             self.err(
-                                Diag::error("policyspace::resolve::kind_cycle", format!("`{id}` counts as itself"))
-                                    .label(kind.span, "remove this")
-                                    .help("every kind already counts as itself"),
+                                Diag::error(
+                                    "policyspace::resolve::kind_cycle",
+                                    format!("`{id}` counts as itself"),
+                                )
+                                .label(kind.span, "remove this")
+                                .help("every kind already counts as itself"),
                             );
                             continue;
                         }
@@ -819,16 +962,32 @@ impl<'a> Resolver<'a> {
             let mut reported = false;
             let mut visited = HashSet::new();
             while let Some((k, path)) = stack.pop() {
-                let edges: Vec<(String, Span)> = self.model.kinds.get(&k).map(|d| d.counts_as.iter().map(|c| (c.target.clone(), c.span)).collect()).unwrap_or_default();
+                let edges: Vec<(String, Span)> = self
+                    .model
+                    .kinds
+                    .get(&k)
+                    .map(|d| {
+                        d.counts_as
+                            .iter()
+                            .map(|c| (c.target.clone(), c.span))
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 for (t, span) in edges {
                     if t == id && !reported {
                         reported = true;
                         // Report once, at the lexicographically smallest kind of the cycle.
                         if path.iter().all(|p| *p >= id) {
                             self.err(
-                                Diag::error("policyspace::resolve::kind_cycle", format!("`{id}` counts as itself through a cycle"))
-                                    .label(span, "this `counts-as` closes the cycle")
-                                    .help(format!("the kinds count as each other: {} → {id}", path.join(" → "))),
+                                Diag::error(
+                                    "policyspace::resolve::kind_cycle",
+                                    format!("`{id}` counts as itself through a cycle"),
+                                )
+                                .label(span, "this `counts-as` closes the cycle")
+                                .help(format!(
+                                    "the kinds count as each other: {} → {id}",
+                                    path.join(" → ")
+                                )),
                             );
                         }
                     } else if visited.insert(t.clone()) {
@@ -844,7 +1003,9 @@ impl<'a> Resolver<'a> {
     fn resolve_objectives(&mut self) {
         let asts = std::mem::take(&mut self.objectives_ast);
         for stmt in asts {
-            let StmtKind::Objective { id, title, body } = &stmt.kind else { continue };
+            let StmtKind::Objective { id, title, body } = &stmt.kind else {
+                continue;
+            };
             let mut o = Objective {
                 id: id.name.clone(),
                 title: title.value.clone(),
@@ -853,13 +1014,26 @@ impl<'a> Resolver<'a> {
             };
             let mut seen = HashMap::new();
             for s in body {
-                let StmtKind::Option { id: oid, title, body } = &s.kind else { continue };
+                let StmtKind::Option {
+                    id: oid,
+                    title,
+                    body,
+                } = &s.kind
+                else {
+                    continue;
+                };
                 if let Some(first) = seen.insert(oid.name.clone(), oid.span) {
                     self.err(
-                        Diag::error("policyspace::resolve::duplicate_definition", format!("option `{}` is defined twice in objective `{}`", oid.name, id.name))
-                            .label(oid.span, "defined again here")
-                            .label(first, "first defined here")
-                            .help("option names must be unique within an objective"),
+                        Diag::error(
+                            "policyspace::resolve::duplicate_definition",
+                            format!(
+                                "option `{}` is defined twice in objective `{}`",
+                                oid.name, id.name
+                            ),
+                        )
+                        .label(oid.span, "defined again here")
+                        .label(first, "first defined here")
+                        .help("option names must be unique within an objective"),
                     );
                     continue;
                 }
@@ -874,10 +1048,8 @@ impl<'a> Resolver<'a> {
                 };
                 for b in body {
                     match &b.kind {
-                        StmtKind::Kind { value } => {
-                            if self.measure_kind_ref(value) {
-                                opt.kind = value.name.clone();
-                            }
+                        StmtKind::Kind { value } if self.measure_kind_ref(value) => {
+                            opt.kind = value.name.clone();
                         }
                         StmtKind::ImposedAs { value } => opt.imposed_as = self.imposed_as(value),
                         StmtKind::Rate { rate } => opt.rate = Some(rate.value),
@@ -892,9 +1064,12 @@ impl<'a> Resolver<'a> {
                 if opt.kind.is_empty() {
                     if !body.iter().any(|b| matches!(b.kind, StmtKind::Kind { .. })) {
                         self.err(
-                            Diag::error("policyspace::resolve::missing_kind", format!("option `{}` has no measure kind", oid.name))
-                                .label(oid.span, "no `kind`")
-                                .help("add `kind <measure-kind>` to the option's block"),
+                            Diag::error(
+                                "policyspace::resolve::missing_kind",
+                                format!("option `{}` has no measure kind", oid.name),
+                            )
+                            .label(oid.span, "no `kind`")
+                            .help("add `kind <measure-kind>` to the option's block"),
                         );
                     }
                     continue;
@@ -912,7 +1087,8 @@ fn is_country_code(s: &str) -> bool {
 
 fn is_kebab(s: &str) -> bool {
     !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !s.starts_with('-')
         && !s.ends_with('-')
         && !s.contains("--")
@@ -921,9 +1097,13 @@ fn is_kebab(s: &str) -> bool {
 pub(crate) fn block_of(s: &Stmt) -> Option<(&ArticleBlock, DefenceKindOrProvision)> {
     match &s.kind {
         StmtKind::Provision(b) => Some((b, DefenceKindOrProvision::Provision)),
-        StmtKind::Exception(b) => Some((b, DefenceKindOrProvision::Defence(DefenceKind::Exception))),
+        StmtKind::Exception(b) => {
+            Some((b, DefenceKindOrProvision::Defence(DefenceKind::Exception)))
+        }
         StmtKind::CarveOut(b) => Some((b, DefenceKindOrProvision::Defence(DefenceKind::CarveOut))),
-        StmtKind::Condition(b) => Some((b, DefenceKindOrProvision::Defence(DefenceKind::Condition))),
+        StmtKind::Condition(b) => {
+            Some((b, DefenceKindOrProvision::Defence(DefenceKind::Condition)))
+        }
         _ => None,
     }
 }

@@ -23,12 +23,19 @@ pub fn resolve_policies(model: &Model, files: &[&File]) -> (Vec<Policy>, Vec<Tes
         for item in &f.items {
             match &item.kind {
                 StmtKind::Policy { id, .. } => {
-                    if let Some(first) = seen.get(&id.name).copied().or_else(|| model.policies.get(&id.name).and_then(|p| p.span)) {
+                    if let Some(first) = seen
+                        .get(&id.name)
+                        .copied()
+                        .or_else(|| model.policies.get(&id.name).and_then(|p| p.span))
+                    {
                         r.err(
-                            Diag::error("policyspace::resolve::duplicate_definition", format!("policy `{}` is defined twice", id.name))
-                                .label(id.span, "defined again here")
-                                .label(first, "first defined here")
-                                .help("policy ids must be unique"),
+                            Diag::error(
+                                "policyspace::resolve::duplicate_definition",
+                                format!("policy `{}` is defined twice", id.name),
+                            )
+                            .label(id.span, "defined again here")
+                            .label(first, "first defined here")
+                            .help("policy ids must be unique"),
                         );
                         continue;
                     }
@@ -52,10 +59,10 @@ pub fn resolve_policies(model: &Model, files: &[&File]) -> (Vec<Policy>, Vec<Tes
     let extra: IndexMap<String, Policy> = out.iter().map(|p| (p.id.clone(), p.clone())).collect();
     for f in files {
         for item in &f.items {
-            if matches!(item.kind, StmtKind::Test { .. }) {
-                if let Some(t) = r.test_case(item, &extra) {
-                    tests.push(t);
-                }
+            if matches!(item.kind, StmtKind::Test { .. })
+                && let Some(t) = r.test_case(item, &extra)
+            {
+                tests.push(t);
             }
         }
     }
@@ -66,7 +73,9 @@ pub fn resolve_policies(model: &Model, files: &[&File]) -> (Vec<Policy>, Vec<Tes
 
 impl<'a> Resolver<'a> {
     pub(super) fn policy(&mut self, stmt: &Stmt) -> Option<Policy> {
-        let StmtKind::Policy { id, title, body } = &stmt.kind else { return None };
+        let StmtKind::Policy { id, title, body } = &stmt.kind else {
+            return None;
+        };
         let mut p = Policy {
             id: id.name.clone(),
             title: title.value.clone(),
@@ -89,13 +98,23 @@ impl<'a> Resolver<'a> {
                 }
                 StmtKind::Date { date } => p.date = self.date(date),
                 StmtKind::InvestmentDate { date } => p.investment_date = self.date(date),
-                StmtKind::Measure { id: mid, title, body } => {
+                StmtKind::Measure {
+                    id: mid,
+                    title,
+                    body,
+                } => {
                     if let Some(first) = ids.insert(mid.name.clone(), mid.span) {
                         self.err(
-                            Diag::error("policyspace::resolve::duplicate_definition", format!("measure `{}` is defined twice in policy `{}`", mid.name, id.name))
-                                .label(mid.span, "defined again here")
-                                .label(first, "first defined here")
-                                .help("measure ids must be unique within a policy"),
+                            Diag::error(
+                                "policyspace::resolve::duplicate_definition",
+                                format!(
+                                    "measure `{}` is defined twice in policy `{}`",
+                                    mid.name, id.name
+                                ),
+                            )
+                            .label(mid.span, "defined again here")
+                            .label(first, "first defined here")
+                            .help("measure ids must be unique within a policy"),
                         );
                         ok = false;
                         continue;
@@ -108,26 +127,41 @@ impl<'a> Resolver<'a> {
                 _ => {}
             }
         }
-        if p.country.is_empty() && !body.iter().any(|s| matches!(s.kind, StmtKind::Country { .. })) {
+        if p.country.is_empty()
+            && !body
+                .iter()
+                .any(|s| matches!(s.kind, StmtKind::Country { .. }))
+        {
             self.err(
-                Diag::error("policyspace::resolve::missing_country", format!("policy `{}` does not say which country adopts it", id.name))
-                    .label(id.span, "no `country`")
-                    .help("add `country <ISO alpha-3 code>`, e.g. `country IDN`"),
+                Diag::error(
+                    "policyspace::resolve::missing_country",
+                    format!("policy `{}` does not say which country adopts it", id.name),
+                )
+                .label(id.span, "no `country`")
+                .help("add `country <ISO alpha-3 code>`, e.g. `country IDN`"),
             );
             ok = false;
         }
         if p.measures.is_empty() && ok {
             self.err(
-                Diag::error("policyspace::resolve::no_measures", format!("policy `{}` has no measures", id.name))
-                    .label(id.span, "nothing to check")
-                    .help("add at least one `measure <id> { kind ... }`"),
+                Diag::error(
+                    "policyspace::resolve::no_measures",
+                    format!("policy `{}` has no measures", id.name),
+                )
+                .label(id.span, "nothing to check")
+                .help("add at least one `measure <id> { kind ... }`"),
             );
             ok = false;
         }
         ok.then_some(p)
     }
 
-    fn measure(&mut self, id: &ast::Ident, title: Option<&ast::Str>, body: &[Stmt]) -> Option<Measure> {
+    fn measure(
+        &mut self,
+        id: &ast::Ident,
+        title: Option<&ast::Str>,
+        body: &[Stmt],
+    ) -> Option<Measure> {
         let mut m = Measure {
             id: id.name.clone(),
             title: title.map(|t| t.value.clone()),
@@ -186,9 +220,12 @@ impl<'a> Resolver<'a> {
                 StmtKind::Rate { rate } => {
                     if rate.value < 0.0 {
                         self.err(
-                            Diag::error("policyspace::resolve::negative_rate", "a rate cannot be negative")
-                                .label(rate.span, "negative")
-                                .help("rates are percentages: an export duty of 10% is `rate 10`"),
+                            Diag::error(
+                                "policyspace::resolve::negative_rate",
+                                "a rate cannot be negative",
+                            )
+                            .label(rate.span, "negative")
+                            .help("rates are percentages: an export duty of 10% is `rate 10`"),
                         );
                         ok = false;
                     }
@@ -205,10 +242,16 @@ impl<'a> Resolver<'a> {
                 StmtKind::FactValue { fact, value } => {
                     if let Some(first) = fact_spans.insert(fact.name.clone(), fact.span) {
                         self.err(
-                            Diag::error("policyspace::resolve::duplicate_fact", format!("fact `{}` is stated twice for measure `{}`", fact.name, id.name))
-                                .label(fact.span, "stated again here")
-                                .label(first, "first stated here")
-                                .help("state each fact once"),
+                            Diag::error(
+                                "policyspace::resolve::duplicate_fact",
+                                format!(
+                                    "fact `{}` is stated twice for measure `{}`",
+                                    fact.name, id.name
+                                ),
+                            )
+                            .label(fact.span, "stated again here")
+                            .label(first, "first stated here")
+                            .help("state each fact once"),
                         );
                         ok = false;
                         continue;
@@ -225,9 +268,12 @@ impl<'a> Resolver<'a> {
         }
         if m.kind.is_empty() && !body.iter().any(|s| matches!(s.kind, StmtKind::Kind { .. })) {
             self.err(
-                Diag::error("policyspace::resolve::missing_kind", format!("measure `{}` has no kind", id.name))
-                    .label(id.span, "no `kind`")
-                    .help("add `kind <measure-kind>`, e.g. `kind export-prohibition`"),
+                Diag::error(
+                    "policyspace::resolve::missing_kind",
+                    format!("measure `{}` has no kind", id.name),
+                )
+                .label(id.span, "no `kind`")
+                .help("add `kind <measure-kind>`, e.g. `kind export-prohibition`"),
             );
             ok = false;
         }
@@ -242,8 +288,14 @@ impl<'a> Resolver<'a> {
     }
 
     /// A test: one policy and its expectations, checked against the model.
-    pub(super) fn test_case(&mut self, stmt: &Stmt, extra: &IndexMap<String, Policy>) -> Option<TestCase> {
-        let StmtKind::Test { name, body } = &stmt.kind else { return None };
+    pub(super) fn test_case(
+        &mut self,
+        stmt: &Stmt,
+        extra: &IndexMap<String, Policy>,
+    ) -> Option<TestCase> {
+        let StmtKind::Test { name, body } = &stmt.kind else {
+            return None;
+        };
         let mut policy: Option<TestPolicy> = None;
         let mut resolved: Option<Policy> = None;
         let mut ok = true;
@@ -255,21 +307,37 @@ impl<'a> Resolver<'a> {
                     resolved = p.clone();
                     p.map(|p| TestPolicy::Inline(Box::new(p)))
                 }
-                StmtKind::Check { policy: pid } => match self.model.policies.get(&pid.name).or_else(|| extra.get(&pid.name)) {
+                StmtKind::Check { policy: pid } => match self
+                    .model
+                    .policies
+                    .get(&pid.name)
+                    .or_else(|| extra.get(&pid.name))
+                {
                     Some(p) => {
                         resolved = Some(p.clone());
                         Some(TestPolicy::Named(pid.name.clone(), pid.span))
                     }
                     None => {
-                        let c: Vec<String> = self.model.policies.keys().chain(extra.keys()).cloned().collect();
-                        let hint = crate::diag::did_you_mean(&pid.name, c.iter().map(String::as_str));
+                        let c: Vec<String> = self
+                            .model
+                            .policies
+                            .keys()
+                            .chain(extra.keys())
+                            .cloned()
+                            .collect();
+                        let hint =
+                            crate::diag::did_you_mean(&pid.name, c.iter().map(String::as_str));
                         self.err(
-                            Diag::error("policyspace::resolve::unknown_policy", format!("unknown policy `{}`", pid.name))
-                                .label(pid.span, "no policy of this name")
-                                .help(match hint {
-                                    Some(h) => format!("did you mean `{h}`?"),
-                                    None => "the policy must be defined in a file loaded with the test".into(),
-                                }),
+                            Diag::error(
+                                "policyspace::resolve::unknown_policy",
+                                format!("unknown policy `{}`", pid.name),
+                            )
+                            .label(pid.span, "no policy of this name")
+                            .help(match hint {
+                                Some(h) => format!("did you mean `{h}`?"),
+                                None => "the policy must be defined in a file loaded with the test"
+                                    .into(),
+                            }),
                         );
                         ok = false;
                         None
@@ -279,9 +347,12 @@ impl<'a> Resolver<'a> {
             };
             if policy.is_some() {
                 self.err(
-                    Diag::error("policyspace::resolve::test_policy_count", format!("test \"{}\" has more than one policy", name.value))
-                        .label(s.keyword, "a second policy")
-                        .help("a test checks exactly one policy; split it into two tests"),
+                    Diag::error(
+                        "policyspace::resolve::test_policy_count",
+                        format!("test \"{}\" has more than one policy", name.value),
+                    )
+                    .label(s.keyword, "a second policy")
+                    .help("a test checks exactly one policy; split it into two tests"),
                 );
                 ok = false;
             }
@@ -292,14 +363,20 @@ impl<'a> Resolver<'a> {
         let Some(policy) = policy else {
             if ok {
                 self.err(
-                    Diag::error("policyspace::resolve::test_policy_count", format!("test \"{}\" has no policy", name.value))
-                        .label(name.span, "nothing to check")
-                        .help("add an inline `policy ... { }` or `check <policy-id>`"),
+                    Diag::error(
+                        "policyspace::resolve::test_policy_count",
+                        format!("test \"{}\" has no policy", name.value),
+                    )
+                    .label(name.span, "nothing to check")
+                    .help("add an inline `policy ... { }` or `check <policy-id>`"),
                 );
             }
             return None;
         };
-        let measures: HashSet<String> = resolved.as_ref().map(|p| p.measures.iter().map(|m| m.id.clone()).collect()).unwrap_or_default();
+        let measures: HashSet<String> = resolved
+            .as_ref()
+            .map(|p| p.measures.iter().map(|m| m.id.clone()).collect())
+            .unwrap_or_default();
         let mut expects = Vec::new();
         for s in body {
             match &s.kind {
@@ -311,7 +388,12 @@ impl<'a> Resolver<'a> {
                     };
                     expects.push(Expect::Verdict(v, s.span));
                 }
-                StmtKind::ExpectFinding { measure, provision, status, partner } => {
+                StmtKind::ExpectFinding {
+                    measure,
+                    provision,
+                    status,
+                    partner,
+                } => {
                     ok &= self.expect_measure(measure, &measures);
                     let Some((inst, art)) = self.expect_provision(provision) else {
                         ok = false;
@@ -329,17 +411,37 @@ impl<'a> Resolver<'a> {
                         span: s.span,
                     });
                 }
-                StmtKind::ExpectException { measure, provision, defence, outcome } => {
+                StmtKind::ExpectException {
+                    measure,
+                    provision,
+                    defence,
+                    outcome,
+                } => {
                     ok &= self.expect_measure(measure, &measures);
                     let Some((inst, art)) = self.expect_provision(provision) else {
                         ok = false;
                         continue;
                     };
-                    let d_inst = defence.instrument.as_ref().map_or(inst.clone(), |i| i.name.clone());
-                    let exists = self.model.instruments.get(&d_inst).is_some_and(|i| i.defences.contains_key(&defence.article.value));
+                    let d_inst = defence
+                        .instrument
+                        .as_ref()
+                        .map_or(inst.clone(), |i| i.name.clone());
+                    let exists = self
+                        .model
+                        .instruments
+                        .get(&d_inst)
+                        .is_some_and(|i| i.defences.contains_key(&defence.article.value));
                     if !exists {
-                        let labels: Vec<String> = self.model.instruments.get(&d_inst).map(|i| i.defences.keys().cloned().collect()).unwrap_or_default();
-                        let hint = crate::diag::did_you_mean(&defence.article.value, labels.iter().map(String::as_str));
+                        let labels: Vec<String> = self
+                            .model
+                            .instruments
+                            .get(&d_inst)
+                            .map(|i| i.defences.keys().cloned().collect())
+                            .unwrap_or_default();
+                        let hint = crate::diag::did_you_mean(
+                            &defence.article.value,
+                            labels.iter().map(String::as_str),
+                        );
                         self.err(
                             Diag::error("policyspace::resolve::unknown_article", format!("`{d_inst}` has no exception, carve-out or condition \"{}\"", defence.article.value))
                                 .label(defence.span, "unknown defence")
@@ -355,7 +457,10 @@ impl<'a> Resolver<'a> {
                         measure: measure.name.clone(),
                         instrument: inst,
                         article: art,
-                        defence: DefRef { instrument: d_inst, label: defence.article.value.clone() },
+                        defence: DefRef {
+                            instrument: d_inst,
+                            label: defence.article.value.clone(),
+                        },
                         outcome: match outcome.name.as_str() {
                             "holds" => Outcome::Holds,
                             "fails" => Outcome::Fails,
@@ -365,7 +470,9 @@ impl<'a> Resolver<'a> {
                     });
                 }
                 StmtKind::ExpectQuestion { fact } => {
-                    if !self.model.facts.contains_key(&fact.name) && fact.name != crate::eval::INVESTMENT_DATE_QUESTION {
+                    if !self.model.facts.contains_key(&fact.name)
+                        && fact.name != crate::eval::INVESTMENT_DATE_QUESTION
+                    {
                         let c = self.model.facts.keys().cloned().collect();
                         self.unknown(super::NS_FACT, fact, c);
                         ok = false;
@@ -378,9 +485,14 @@ impl<'a> Resolver<'a> {
         }
         if expects.is_empty() && ok {
             self.err(
-                Diag::error("policyspace::resolve::test_without_expectations", format!("test \"{}\" expects nothing", name.value))
-                    .label(name.span, "no `expect`")
-                    .help("a test must be able to fail: add `expect verdict ...` or `expect finding ...`"),
+                Diag::error(
+                    "policyspace::resolve::test_without_expectations",
+                    format!("test \"{}\" expects nothing", name.value),
+                )
+                .label(name.span, "no `expect`")
+                .help(
+                    "a test must be able to fail: add `expect verdict ...` or `expect finding ...`",
+                ),
             );
             ok = false;
         }
@@ -398,12 +510,18 @@ impl<'a> Resolver<'a> {
         }
         let hint = crate::diag::did_you_mean(&m.name, measures.iter().map(String::as_str));
         self.err(
-            Diag::error("policyspace::resolve::unknown_measure", format!("the test's policy has no measure `{}`", m.name))
-                .label(m.span, "no such measure")
-                .help(match hint {
-                    Some(h) => format!("did you mean `{h}`?"),
-                    None => format!("measures: {}", measures.iter().cloned().collect::<Vec<_>>().join(", ")),
-                }),
+            Diag::error(
+                "policyspace::resolve::unknown_measure",
+                format!("the test's policy has no measure `{}`", m.name),
+            )
+            .label(m.span, "no such measure")
+            .help(match hint {
+                Some(h) => format!("did you mean `{h}`?"),
+                None => format!(
+                    "measures: {}",
+                    measures.iter().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            }),
         );
         false
     }
@@ -411,9 +529,15 @@ impl<'a> Resolver<'a> {
     fn expect_provision(&mut self, q: &ast::QRef) -> Option<(String, String)> {
         let Some(inst) = &q.instrument else {
             self.err(
-                Diag::error("policyspace::resolve::unqualified_reference", format!("\"{}\" needs its instrument", q.article.value))
-                    .label(q.span, "which instrument?")
-                    .help(format!("write it as <instrument>.\"{}\", e.g. gatt-1994.\"XI:1\"", q.article.value)),
+                Diag::error(
+                    "policyspace::resolve::unqualified_reference",
+                    format!("\"{}\" needs its instrument", q.article.value),
+                )
+                .label(q.span, "which instrument?")
+                .help(format!(
+                    "write it as <instrument>.\"{}\", e.g. gatt-1994.\"XI:1\"",
+                    q.article.value
+                )),
             );
             return None;
         };
@@ -424,14 +548,18 @@ impl<'a> Resolver<'a> {
         };
         if !i.provisions.contains_key(&q.article.value) {
             let labels: Vec<String> = i.provisions.keys().cloned().collect();
-            let hint = crate::diag::did_you_mean(&q.article.value, labels.iter().map(String::as_str));
+            let hint =
+                crate::diag::did_you_mean(&q.article.value, labels.iter().map(String::as_str));
             self.err(
-                Diag::error("policyspace::resolve::unknown_article", format!("`{}` has no provision \"{}\"", inst.name, q.article.value))
-                    .label(q.span, "no provision with this label")
-                    .help(match hint {
-                        Some(h) => format!("did you mean \"{h}\"?"),
-                        None => "labels are written exactly as the instrument numbers them".into(),
-                    }),
+                Diag::error(
+                    "policyspace::resolve::unknown_article",
+                    format!("`{}` has no provision \"{}\"", inst.name, q.article.value),
+                )
+                .label(q.span, "no provision with this label")
+                .help(match hint {
+                    Some(h) => format!("did you mean \"{h}\"?"),
+                    None => "labels are written exactly as the instrument numbers them".into(),
+                }),
             );
             return None;
         }
@@ -500,9 +628,12 @@ impl<'a> Resolver<'a> {
         for inst in self.model.instruments.values() {
             if inst.source.is_none() {
                 warnings.push(
-                    Diag::warning("policyspace::lint::missing_source", format!("instrument `{}` has no source", inst.id))
-                        .label(inst.span, "no `source`")
-                        .help("add `source \"<URL of the official text>\"`"),
+                    Diag::warning(
+                        "policyspace::lint::missing_source",
+                        format!("instrument `{}` has no source", inst.id),
+                    )
+                    .label(inst.span, "no `source`")
+                    .help("add `source \"<URL of the official text>\"`"),
                 );
             }
             for p in inst.provisions.values() {
@@ -522,7 +653,10 @@ impl<'a> Resolver<'a> {
                             .help("every exception, carve-out and condition needs the URL of its official text"),
                     );
                 }
-                let r = DefRef { instrument: inst.id.clone(), label: d.label.clone() };
+                let r = DefRef {
+                    instrument: inst.id.clone(),
+                    label: d.label.clone(),
+                };
                 if !listed.contains(&r) && !d.incorporated {
                     warnings.push(
                         Diag::warning("policyspace::lint::unreachable_exception", format!("{} \"{}\" of `{}` is never used", d.kind.as_str(), d.label, inst.id))

@@ -138,16 +138,34 @@ pub struct Expr {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "expr", rename_all = "kebab-case")]
 pub enum ExprKind {
-    And { operands: Vec<Expr> },
-    Or { operands: Vec<Expr> },
-    Not { operand: Box<Expr> },
-    Bool { value: bool },
+    And {
+        operands: Vec<Expr>,
+    },
+    Or {
+        operands: Vec<Expr>,
+    },
+    Not {
+        operand: Box<Expr>,
+    },
+    Bool {
+        value: bool,
+    },
     /// `fact f` or `fact f >= 10`.
-    Fact { fact: Ident, cmp: Option<(CmpOp, Value)> },
+    Fact {
+        fact: Ident,
+        cmp: Option<(CmpOp, Value)>,
+    },
     /// `kind in [..]`, `product in [..]`, `country in [..]` ...
-    In { subject: Ident, set: Vec<SetItem> },
+    In {
+        subject: Ident,
+        set: Vec<SetItem>,
+    },
     /// `rate > 10`, `date < 2000-01-01` ...
-    Cmp { subject: Ident, op: CmpOp, value: Value },
+    Cmp {
+        subject: Ident,
+        op: CmpOp,
+        value: Value,
+    },
 }
 
 /// Subjects of `in` and comparisons.
@@ -202,82 +220,236 @@ pub struct Stmt {
 #[serde(tag = "stmt", rename_all = "kebab-case")]
 pub enum StmtKind {
     // ---- top-level items
-    Import { path: Str },
-    CountryDecl { code: Ident, name: Str },
-    Group { id: Ident, title: Str, body: Vec<Stmt> },
-    FactDecl { id: Ident, ty: FactType, question: Str, body: Vec<Stmt> },
-    Category { id: Ident, title: Str, body: Vec<Stmt> },
-    MeasureKind { id: Ident, title: Str, body: Vec<Stmt> },
-    Objective { id: Ident, title: Str, body: Vec<Stmt> },
-    Products { id: Ident, title: Str, body: Vec<Stmt> },
-    Instrument { id: Ident, title: Str, body: Vec<Stmt> },
-    Policy { id: Ident, title: Str, body: Vec<Stmt> },
-    Test { name: Str, body: Vec<Stmt> },
+    Import {
+        path: Str,
+    },
+    CountryDecl {
+        code: Ident,
+        name: Str,
+    },
+    Group {
+        id: Ident,
+        title: Str,
+        body: Vec<Stmt>,
+    },
+    FactDecl {
+        id: Ident,
+        ty: FactType,
+        question: Str,
+        body: Vec<Stmt>,
+    },
+    Category {
+        id: Ident,
+        title: Str,
+        body: Vec<Stmt>,
+    },
+    MeasureKind {
+        id: Ident,
+        title: Str,
+        body: Vec<Stmt>,
+    },
+    Objective {
+        id: Ident,
+        title: Str,
+        body: Vec<Stmt>,
+    },
+    Products {
+        id: Ident,
+        title: Str,
+        body: Vec<Stmt>,
+    },
+    Instrument {
+        id: Ident,
+        title: Str,
+        body: Vec<Stmt>,
+    },
+    Policy {
+        id: Ident,
+        title: Str,
+        body: Vec<Stmt>,
+    },
+    Test {
+        name: Str,
+        body: Vec<Stmt>,
+    },
 
     // ---- shared statements
-    Source { text: Str },
-    Note { text: Str },
-    Text { text: Str },
-    Help { text: Str },
-    Cite { text: Str },
+    Source {
+        text: Str,
+    },
+    Note {
+        text: Str,
+    },
+    Text {
+        text: Str,
+    },
+    Help {
+        text: Str,
+    },
+    Cite {
+        text: Str,
+    },
 
     // ---- groups and products
-    Member { code: Ident, attrs: Vec<Attr> },
-    Include { id: Ident },
-    Line { hs: Str, rate: Option<Num>, label: Option<Str> },
+    Member {
+        code: Ident,
+        attrs: Vec<Attr>,
+    },
+    Include {
+        id: Ident,
+    },
+    Line {
+        hs: Str,
+        rate: Option<Num>,
+        label: Option<Str>,
+    },
 
     // ---- measure kinds, objectives
-    CountsAs { kind: Ident, when: Option<Expr>, because: Option<Str> },
-    Option { id: Ident, title: Str, body: Vec<Stmt> },
+    CountsAs {
+        kind: Ident,
+        when: Option<Expr>,
+        because: Option<Str>,
+    },
+    Option {
+        id: Ident,
+        title: Str,
+        body: Vec<Stmt>,
+    },
 
     // ---- instruments
-    Kind { value: Ident },
-    Binding { value: bool },
-    Signed { date: DateLit },
-    InForce { date: DateLit },
-    Terminated { date: DateLit },
-    Survival { years: Num },
-    Partners { mode: Ident },
-    Enforcement { mode: Ident },
-    Confidence { level: Ident, reason: Option<Str> },
-    Parties { parties: Vec<Ident> },
-    Party { code: Ident, attrs: Vec<Attr> },
-    Incorporates { id: Ident },
+    Kind {
+        value: Ident,
+    },
+    Binding {
+        value: bool,
+    },
+    Signed {
+        date: DateLit,
+    },
+    InForce {
+        date: DateLit,
+    },
+    Terminated {
+        date: DateLit,
+    },
+    Survival {
+        years: Num,
+    },
+    Partners {
+        mode: Ident,
+    },
+    Enforcement {
+        mode: Ident,
+    },
+    Confidence {
+        level: Ident,
+        reason: Option<Str>,
+    },
+    Parties {
+        parties: Vec<Ident>,
+    },
+    Party {
+        code: Ident,
+        attrs: Vec<Attr>,
+    },
+    Incorporates {
+        id: Ident,
+    },
     Provision(ArticleBlock),
     Exception(ArticleBlock),
     CarveOut(ArticleBlock),
     Condition(ArticleBlock),
 
     // ---- provisions and defences
-    Prohibits { kinds: Vec<Ident> },
-    Permits { kinds: Vec<Ident> },
-    Cap { kind: Ident, body: Vec<Stmt> },
-    Default { rate: Num },
-    Scope { expr: Expr },
-    Requires { expr: Expr },
-    CarveOuts { refs: Vec<QRef> },
-    Exceptions { refs: Vec<QRef> },
-    SubjectTo { refs: Vec<QRef> },
+    Prohibits {
+        kinds: Vec<Ident>,
+    },
+    Permits {
+        kinds: Vec<Ident>,
+    },
+    Cap {
+        kind: Ident,
+        body: Vec<Stmt>,
+    },
+    Default {
+        rate: Num,
+    },
+    Scope {
+        expr: Expr,
+    },
+    Requires {
+        expr: Expr,
+    },
+    CarveOuts {
+        refs: Vec<QRef>,
+    },
+    Exceptions {
+        refs: Vec<QRef>,
+    },
+    SubjectTo {
+        refs: Vec<QRef>,
+    },
 
     // ---- policies and measures
-    Country { code: Ident },
-    Date { date: DateLit },
-    InvestmentDate { date: DateLit },
-    Measure { id: Ident, title: Option<Str>, body: Vec<Stmt> },
-    ImposedAs { value: Ident },
-    Targets { targets: Targets },
-    Rate { rate: Num },
-    Until { date: DateLit },
-    ObjectiveRef { id: Ident },
-    ProductsList { codes: Vec<Str> },
-    FactValue { fact: Ident, value: Value },
+    Country {
+        code: Ident,
+    },
+    Date {
+        date: DateLit,
+    },
+    InvestmentDate {
+        date: DateLit,
+    },
+    Measure {
+        id: Ident,
+        title: Option<Str>,
+        body: Vec<Stmt>,
+    },
+    ImposedAs {
+        value: Ident,
+    },
+    Targets {
+        targets: Targets,
+    },
+    Rate {
+        rate: Num,
+    },
+    Until {
+        date: DateLit,
+    },
+    ObjectiveRef {
+        id: Ident,
+    },
+    ProductsList {
+        codes: Vec<Str>,
+    },
+    FactValue {
+        fact: Ident,
+        value: Value,
+    },
 
     // ---- tests
-    Check { policy: Ident },
-    ExpectVerdict { verdict: Ident },
-    ExpectFinding { measure: Ident, provision: QRef, status: Ident, partner: Option<Ident> },
-    ExpectException { measure: Ident, provision: QRef, defence: QRef, outcome: Ident },
-    ExpectQuestion { fact: Ident },
+    Check {
+        policy: Ident,
+    },
+    ExpectVerdict {
+        verdict: Ident,
+    },
+    ExpectFinding {
+        measure: Ident,
+        provision: QRef,
+        status: Ident,
+        partner: Option<Ident>,
+    },
+    ExpectException {
+        measure: Ident,
+        provision: QRef,
+        defence: QRef,
+        outcome: Ident,
+    },
+    ExpectQuestion {
+        fact: Ident,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -56,7 +56,10 @@ pub fn print(file: &File, src: Option<&str>) -> String {
         let is_block = item.kind.body().is_some_and(|b| !b.is_empty())
             || matches!(
                 item.kind,
-                StmtKind::Instrument { .. } | StmtKind::Policy { .. } | StmtKind::Test { .. } | StmtKind::Group { .. }
+                StmtKind::Instrument { .. }
+                    | StmtKind::Policy { .. }
+                    | StmtKind::Test { .. }
+                    | StmtKind::Group { .. }
             );
         if let Some(end) = prev_end {
             // With the original text, blank lines are kept as written (at most one); a tree built
@@ -128,12 +131,14 @@ impl Printer<'_> {
                 self.out.push('\n');
             }
             // Keep one blank line between groups of comments as written.
-            if self.next > 0 && self.after_comment {
-                if let Some(prev) = self.comments.get(self.next - 1) {
-                    if self.blank_between(prev.span.end, c.span.start) && !self.out.ends_with("\n\n") && !self.out.ends_with("{\n") {
-                        self.out.push('\n');
-                    }
-                }
+            if self.next > 0
+                && self.after_comment
+                && let Some(prev) = self.comments.get(self.next - 1)
+                && self.blank_between(prev.span.end, c.span.start)
+                && !self.out.ends_with("\n\n")
+                && !self.out.ends_with("{\n")
+            {
+                self.out.push('\n');
             }
             self.pad();
             self.out.push_str("//");
@@ -142,7 +147,10 @@ impl Printer<'_> {
             self.next += 1;
             self.after_comment = true;
             // A blank line between the last comment and what follows is kept.
-            let followed_by_comment = self.comments.get(self.next).is_some_and(|n| n.span.start < pos);
+            let followed_by_comment = self
+                .comments
+                .get(self.next)
+                .is_some_and(|n| n.span.start < pos);
             if !followed_by_comment && pos != u32::MAX && self.blank_between(c.span.end, pos) {
                 self.out.push('\n');
             }
@@ -152,21 +160,26 @@ impl Printer<'_> {
     /// Append a comment that trailed `end` on the same line.
     fn trailing(&mut self, end: u32) {
         let Some(src) = self.src else { return };
-        if let Some(c) = self.comments.get(self.next) {
-            if c.span.start >= end && src.get(end as usize..c.span.start as usize).is_some_and(|s| !s.contains('\n')) {
-                while self.out.ends_with('\n') {
-                    self.out.pop();
-                }
-                self.out.push_str(" //");
-                self.out.push_str(&c.text);
-                self.out.push('\n');
-                self.next += 1;
+        if let Some(c) = self.comments.get(self.next)
+            && c.span.start >= end
+            && src
+                .get(end as usize..c.span.start as usize)
+                .is_some_and(|s| !s.contains('\n'))
+        {
+            while self.out.ends_with('\n') {
+                self.out.pop();
             }
+            self.out.push_str(" //");
+            self.out.push_str(&c.text);
+            self.out.push('\n');
+            self.next += 1;
         }
     }
 
     fn has_comment_before(&self, pos: u32) -> bool {
-        self.comments.get(self.next).is_some_and(|c| c.span.start < pos)
+        self.comments
+            .get(self.next)
+            .is_some_and(|c| c.span.start < pos)
     }
 
     /// A block written on one line in the source stays on one line if it still fits and holds
@@ -174,7 +187,14 @@ impl Printer<'_> {
     fn inline_body(&self, body: &[Stmt], span: crate::source::Span) -> Option<String> {
         let src = self.src?;
         let text = src.get(span.start as usize..span.end as usize)?;
-        if text.contains('\n') || body.is_empty() || self.has_comment_before(span.end) && self.comments.get(self.next).is_some_and(|c| c.span.start >= span.start) {
+        if text.contains('\n')
+            || body.is_empty()
+            || self.has_comment_before(span.end)
+                && self
+                    .comments
+                    .get(self.next)
+                    .is_some_and(|c| c.span.start >= span.start)
+        {
             return None;
         }
         let mut parts = Vec::new();
@@ -182,7 +202,14 @@ impl Printer<'_> {
             if s.kind.body().is_some_and(|b| !b.is_empty()) {
                 return None;
             }
-            let mut sub = Printer { out: String::new(), indent: 0, comments: &[], next: 0, src: None, after_comment: false };
+            let mut sub = Printer {
+                out: String::new(),
+                indent: 0,
+                comments: &[],
+                next: 0,
+                src: None,
+                after_comment: false,
+            };
             sub.stmt(s);
             let line = sub.out.trim_end().to_string();
             if line.contains('\n') {
@@ -209,10 +236,10 @@ impl Printer<'_> {
         self.indent += 1;
         let mut prev_end: Option<u32> = None;
         for s in body {
-            if let Some(pe) = prev_end {
-                if self.blank_between(pe, self.first_start(s.span.start)) {
-                    self.out.push('\n');
-                }
+            if let Some(pe) = prev_end
+                && self.blank_between(pe, self.first_start(s.span.start))
+            {
+                self.out.push('\n');
             }
             self.stmt(s);
             prev_end = Some(s.span.end);
@@ -254,7 +281,9 @@ impl Printer<'_> {
                 self.str_arg(title);
                 self.body(body, end);
             }
-            K::Category { id, title, body } | K::MeasureKind { id, title, body } | K::Objective { id, title, body } => {
+            K::Category { id, title, body }
+            | K::MeasureKind { id, title, body }
+            | K::Objective { id, title, body } => {
                 self.ident_arg(id);
                 self.str_arg(title);
                 self.opt_body(body, s.span, line_start);
@@ -264,13 +293,24 @@ impl Printer<'_> {
                 self.str_arg(title);
                 self.opt_body(body, s.span, line_start);
             }
-            K::FactDecl { id, ty, question, body } => {
+            K::FactDecl {
+                id,
+                ty,
+                question,
+                body,
+            } => {
                 self.ident_arg(id);
                 self.out.push(' ');
                 match ty {
                     FactType::OneOf { values, .. } => {
                         self.out.push_str("one-of ");
-                        self.list(values.iter().map(|v| (v.name.clone(), v.span.start)).collect(), line_start);
+                        self.list(
+                            values
+                                .iter()
+                                .map(|v| (v.name.clone(), v.span.start))
+                                .collect(),
+                            line_start,
+                        );
                     }
                     other => self.out.push_str(other.name()),
                 }
@@ -281,9 +321,11 @@ impl Printer<'_> {
                 self.str_arg(name);
                 self.body(body, end);
             }
-            K::Source { text } | K::Note { text } | K::Text { text } | K::Help { text } | K::Cite { text } => {
-                self.str_arg(text)
-            }
+            K::Source { text }
+            | K::Note { text }
+            | K::Text { text }
+            | K::Help { text }
+            | K::Cite { text } => self.str_arg(text),
             K::Member { code, attrs } | K::Party { code, attrs } => {
                 self.ident_arg(code);
                 for a in attrs {
@@ -309,7 +351,11 @@ impl Printer<'_> {
                     self.str_arg(l);
                 }
             }
-            K::CountsAs { kind, when, because } => {
+            K::CountsAs {
+                kind,
+                when,
+                because,
+            } => {
                 self.ident_arg(kind);
                 if let Some(w) = when {
                     self.out.push_str(" when ");
@@ -322,7 +368,12 @@ impl Printer<'_> {
             }
             K::Kind { value } | K::ImposedAs { value } => self.ident_arg(value),
             K::Binding { value } => self.out.push_str(if *value { " true" } else { " false" }),
-            K::Signed { date } | K::InForce { date } | K::Terminated { date } | K::Date { date } | K::InvestmentDate { date } | K::Until { date } => {
+            K::Signed { date }
+            | K::InForce { date }
+            | K::Terminated { date }
+            | K::Date { date }
+            | K::InvestmentDate { date }
+            | K::Until { date } => {
                 self.out.push(' ');
                 self.out.push_str(&date.raw);
             }
@@ -338,9 +389,17 @@ impl Printer<'_> {
                     self.str_arg(r);
                 }
             }
-            K::Parties { parties: items } | K::Prohibits { kinds: items } | K::Permits { kinds: items } => {
+            K::Parties { parties: items }
+            | K::Prohibits { kinds: items }
+            | K::Permits { kinds: items } => {
                 self.out.push(' ');
-                self.list(items.iter().map(|v| (v.name.clone(), v.span.start)).collect(), line_start);
+                self.list(
+                    items
+                        .iter()
+                        .map(|v| (v.name.clone(), v.span.start))
+                        .collect(),
+                    line_start,
+                );
             }
             K::Provision(b) | K::Exception(b) | K::CarveOut(b) | K::Condition(b) => {
                 self.str_arg(&b.label);
@@ -367,7 +426,10 @@ impl Printer<'_> {
             }
             K::CarveOuts { refs } | K::Exceptions { refs } | K::SubjectTo { refs } => {
                 self.out.push(' ');
-                self.list(refs.iter().map(|r| (qref(r), r.span.start)).collect(), line_start);
+                self.list(
+                    refs.iter().map(|r| (qref(r), r.span.start)).collect(),
+                    line_start,
+                );
             }
             K::Country { code } => self.ident_arg(code),
             K::Measure { id, title, body } => {
@@ -382,13 +444,25 @@ impl Printer<'_> {
                 Targets::ForeignInvestors { .. } => self.out.push_str(" foreign-investors"),
                 Targets::InvestorsOf { codes, .. } => {
                     self.out.push_str(" investors-of ");
-                    self.list(codes.iter().map(|v| (v.name.clone(), v.span.start)).collect(), line_start);
+                    self.list(
+                        codes
+                            .iter()
+                            .map(|v| (v.name.clone(), v.span.start))
+                            .collect(),
+                        line_start,
+                    );
                 }
             },
             K::ObjectiveRef { id } => self.ident_arg(id),
             K::ProductsList { codes } => {
                 self.out.push(' ');
-                self.list(codes.iter().map(|v| (quote(&v.value), v.span.start)).collect(), line_start);
+                self.list(
+                    codes
+                        .iter()
+                        .map(|v| (quote(&v.value), v.span.start))
+                        .collect(),
+                    line_start,
+                );
             }
             K::FactValue { fact, value } => {
                 self.ident_arg(fact);
@@ -400,7 +474,12 @@ impl Printer<'_> {
                 self.out.push_str(" verdict");
                 self.ident_arg(verdict);
             }
-            K::ExpectFinding { measure, provision, status, partner } => {
+            K::ExpectFinding {
+                measure,
+                provision,
+                status,
+                partner,
+            } => {
                 self.out.push_str(" finding");
                 self.ident_arg(measure);
                 self.out.push(' ');
@@ -411,7 +490,12 @@ impl Printer<'_> {
                     self.ident_arg(p);
                 }
             }
-            K::ExpectException { measure, provision, defence, outcome } => {
+            K::ExpectException {
+                measure,
+                provision,
+                defence,
+                outcome,
+            } => {
                 self.out.push_str(" exception");
                 self.ident_arg(measure);
                 self.out.push(' ');
@@ -454,7 +538,14 @@ impl Printer<'_> {
 
     /// A list: inline if it fits and holds no comments; otherwise one element per line.
     fn list(&mut self, items: Vec<(String, u32)>, line_start: usize) {
-        let inline = format!("[{}]", items.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>().join(", "));
+        let inline = format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|(s, _)| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         let last = items.last().map_or(0, |(_, p)| *p);
         let current = self.out.len() - line_start + self.indent * 2;
         if current + inline.len() <= WIDTH && !self.has_comment_before(last.saturating_add(1)) {
@@ -471,8 +562,15 @@ impl Printer<'_> {
             if let Some(src) = self.src {
                 // A comment trailing this element on its line.
                 if let Some(c) = self.comments.get(self.next) {
-                    let elem_end = src.get(*pos as usize..).and_then(|s| s.find([',', ']', '\n'])).map_or(*pos as usize, |n| *pos as usize + n);
-                    if c.span.start as usize >= elem_end && src.get(elem_end..c.span.start as usize).is_some_and(|s| !s.contains('\n')) {
+                    let elem_end = src
+                        .get(*pos as usize..)
+                        .and_then(|s| s.find([',', ']', '\n']))
+                        .map_or(*pos as usize, |n| *pos as usize + n);
+                    if c.span.start as usize >= elem_end
+                        && src
+                            .get(elem_end..c.span.start as usize)
+                            .is_some_and(|s| !s.contains('\n'))
+                    {
                         self.out.pop();
                         self.out.push_str(" //");
                         self.out.push_str(&c.text);
@@ -527,8 +625,16 @@ fn operand(e: &Expr, parent: &str) -> String {
 /// An expression on one line.
 pub fn expr(e: &Expr) -> String {
     match &e.kind {
-        ExprKind::And { operands } => operands.iter().map(|o| operand(o, "and")).collect::<Vec<_>>().join(" and "),
-        ExprKind::Or { operands } => operands.iter().map(|o| operand(o, "or")).collect::<Vec<_>>().join(" or "),
+        ExprKind::And { operands } => operands
+            .iter()
+            .map(|o| operand(o, "and"))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        ExprKind::Or { operands } => operands
+            .iter()
+            .map(|o| operand(o, "or"))
+            .collect::<Vec<_>>()
+            .join(" or "),
         ExprKind::Not { operand } => match operand.kind {
             ExprKind::And { .. } | ExprKind::Or { .. } => format!("not ({})", expr(operand)),
             _ => format!("not {}", expr(operand)),
@@ -552,7 +658,11 @@ pub fn expr(e: &Expr) -> String {
                 format!("{} in [{}]", subject.name, items.join(", "))
             }
         }
-        ExprKind::Cmp { subject, op, value: v } => format!("{} {} {}", subject.name, op.as_str(), value(v)),
+        ExprKind::Cmp {
+            subject,
+            op,
+            value: v,
+        } => format!("{} {} {}", subject.name, op.as_str(), value(v)),
     }
 }
 

@@ -6,6 +6,12 @@
 //! specific message wins. Errors carry a code, a label and a help line. After an error the parser
 //! recovers at the next top-level item, so one run reports every broken item.
 
+// nom passes errors by value; a boxed error would allocate on every failed alternative.
+#![expect(
+    clippy::result_large_err,
+    reason = "nom's error type is returned by value throughout the parser"
+)]
+
 use super::ast::*;
 use crate::diag::{Diag, did_you_mean};
 use crate::source::{FileId, Span};
@@ -47,7 +53,11 @@ impl<'a> nom::error::ParseError<&'a str> for PErr {
     }
     fn or(self, other: Self) -> Self {
         // The error that got further wins.
-        if other.rest_len < self.rest_len { other } else { self }
+        if other.rest_len < self.rest_len {
+            other
+        } else {
+            self
+        }
     }
 }
 
@@ -129,7 +139,14 @@ impl Ctx {
                 "carve-outs",
                 "exceptions",
             ],
-            Ctx::Defence => &["source", "text", "note", "confidence", "requires", "subject-to"],
+            Ctx::Defence => &[
+                "source",
+                "text",
+                "note",
+                "confidence",
+                "requires",
+                "subject-to",
+            ],
             Ctx::Cap => &["default", "line", "source"],
             Ctx::Policy => &["country", "date", "investment-date", "note", "measure"],
             Ctx::Measure => &[
@@ -220,11 +237,23 @@ impl<'a> Parser<'a> {
     }
 
     /// A committed error at `at`, underlining the next token.
-    fn fail<T>(&self, at: &'a str, code: &'static str, message: impl Into<String>, label: impl Into<String>) -> Res<'a, T> {
+    fn fail<T>(
+        &self,
+        at: &'a str,
+        code: &'static str,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Res<'a, T> {
         Err(nom::Err::Failure(self.err(at, code, message, label)))
     }
 
-    fn err(&self, at: &'a str, code: &'static str, message: impl Into<String>, label: impl Into<String>) -> PErr {
+    fn err(
+        &self,
+        at: &'a str,
+        code: &'static str,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> PErr {
         PErr {
             rest_len: at.len(),
             len: token_len(at),
@@ -281,13 +310,15 @@ impl<'a> Parser<'a> {
     /// The next identifier, without consuming it.
     fn peek_ident(&self, i: &'a str) -> Option<&'a str> {
         let t = self.ws(i);
-        let r: Res<'a, &'a str> = recognize((satisfy(is_ident_start), take_while(is_ident_char))).parse(t);
+        let r: Res<'a, &'a str> =
+            recognize((satisfy(is_ident_start), take_while(is_ident_char))).parse(t);
         r.ok().map(|(_, s)| s)
     }
 
     fn ident(&self, i: &'a str, what: &str) -> Res<'a, Ident> {
         let t = self.ws(i);
-        let r: Res<'a, &'a str> = recognize((satisfy(is_ident_start), take_while(is_ident_char))).parse(t);
+        let r: Res<'a, &'a str> =
+            recognize((satisfy(is_ident_start), take_while(is_ident_char))).parse(t);
         match r {
             Ok((rest, name)) => Ok((
                 rest,
@@ -306,7 +337,8 @@ impl<'a> Parser<'a> {
                 if t.starts_with('"') {
                     e.help = Some("names are written without quotes".into());
                 } else if t.starts_with(['=', ':']) {
-                    e.help = Some("statements are written `keyword value`, without `=` or `:`".into());
+                    e.help =
+                        Some("statements are written `keyword value`, without `=` or `:`".into());
                 }
                 Err(nom::Err::Failure(e))
             }
@@ -442,7 +474,8 @@ impl<'a> Parser<'a> {
 
     fn number(&self, i: &'a str, what: &str) -> Res<'a, Num> {
         let t = self.ws(i);
-        let r: Res<'a, &'a str> = recognize((opt(chr('-')), digit1, opt((chr('.'), digit1)))).parse(t);
+        let r: Res<'a, &'a str> =
+            recognize((opt(chr('-')), digit1, opt((chr('.'), digit1)))).parse(t);
         match r {
             Ok((rest, text)) => {
                 let (rest, pct): (&str, Option<char>) = opt(chr('%')).parse(rest)?;
@@ -488,7 +521,9 @@ impl<'a> Parser<'a> {
             && t[5..7].iter().all(u8::is_ascii_digit)
             && t[7] == b'-'
             && t[8..10].iter().all(u8::is_ascii_digit)
-            && !t.get(10).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'-')
+            && !t
+                .get(10)
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'-')
     }
 
     fn date(&self, i: &'a str) -> Res<'a, DateLit> {
@@ -503,12 +538,18 @@ impl<'a> Parser<'a> {
                 },
             ))
         } else {
-            let word = t.find(|c: char| c.is_whitespace() || c == '}' || c == ']').unwrap_or(t.len());
+            let word = t
+                .find(|c: char| c.is_whitespace() || c == '}' || c == ']')
+                .unwrap_or(t.len());
             let shown: String = t[..word].chars().take(40).collect();
             let mut e = self.err(
                 t,
                 "policyspace::parse::expected_date",
-                if shown.is_empty() { "expected a date, found end of file".to_string() } else { format!("expected a date, found `{shown}`") },
+                if shown.is_empty() {
+                    "expected a date, found end of file".to_string()
+                } else {
+                    format!("expected a date, found `{shown}`")
+                },
                 "expected a date",
             );
             e.len = word;
@@ -554,14 +595,21 @@ impl<'a> Parser<'a> {
                     format!("expected a value, found {}", self.found(t)),
                     "expected a value",
                 );
-                e.help = Some("a value is `true`, `false`, a number, a date (YYYY-MM-DD) or a name".into());
+                e.help = Some(
+                    "a value is `true`, `false`, a number, a date (YYYY-MM-DD) or a name".into(),
+                );
                 Err(nom::Err::Failure(e))
             }
         }
     }
 
     /// `[a, b, c]` with an optional trailing comma; at least one element.
-    fn list<T>(&self, i: &'a str, what: &str, mut elem: impl FnMut(&'a str) -> Res<'a, T>) -> Res<'a, Vec<T>> {
+    fn list<T>(
+        &self,
+        i: &'a str,
+        what: &str,
+        mut elem: impl FnMut(&'a str) -> Res<'a, T>,
+    ) -> Res<'a, Vec<T>> {
         let t = self.ws(i);
         let Some(mut rest) = t.strip_prefix('[') else {
             let mut e = self.err(
@@ -638,7 +686,8 @@ impl<'a> Parser<'a> {
                 },
             ));
         }
-        let (rest, inst) = self.ident(t, "an article reference (\"XI:1\" or instrument.\"XI:1\")")?;
+        let (rest, inst) =
+            self.ident(t, "an article reference (\"XI:1\" or instrument.\"XI:1\")")?;
         let Some(rest) = rest.strip_prefix('.') else {
             let mut e = self.err(
                 rest,
@@ -673,7 +722,9 @@ impl<'a> Parser<'a> {
     }
 
     fn hs_list(&self, i: &'a str) -> Res<'a, Vec<Str>> {
-        self.list(i, "HS codes", |r| self.string(r, "an HS code in quotes (\"2604\")"))
+        self.list(i, "HS codes", |r| {
+            self.string(r, "an HS code in quotes (\"2604\")")
+        })
     }
 
     fn ref_list(&self, i: &'a str) -> Res<'a, Vec<QRef>> {
@@ -704,10 +755,10 @@ impl<'a> Parser<'a> {
             operands.push(e);
             rest = r;
         }
-        if operands.len() == 1 {
-            if let Some(e) = operands.pop() {
-                return Ok((rest, e));
-            }
+        if operands.len() == 1
+            && let Some(e) = operands.pop()
+        {
+            return Ok((rest, e));
         }
         let span = self.span(start, rest);
         let kind = if op == "or" {
@@ -726,7 +777,9 @@ impl<'a> Parser<'a> {
             return Ok((
                 rest,
                 Expr {
-                    kind: ExprKind::Not { operand: Box::new(e) },
+                    kind: ExprKind::Not {
+                        operand: Box::new(e),
+                    },
                     span: self.span(start, rest),
                 },
             ));
@@ -786,7 +839,9 @@ impl<'a> Parser<'a> {
             "true" | "false" => Ok((
                 rest,
                 Expr {
-                    kind: ExprKind::Bool { value: word == "true" },
+                    kind: ExprKind::Bool {
+                        value: word == "true",
+                    },
                     span: subject.span,
                 },
             )),
@@ -847,7 +902,10 @@ impl<'a> Parser<'a> {
                     let mut e = self.err(
                         after,
                         "policyspace::parse::expected_comparison",
-                        format!("expected a comparison after `{w}`, found {}", self.found(after)),
+                        format!(
+                            "expected a comparison after `{w}`, found {}",
+                            self.found(after)
+                        ),
                         "expected = != < <= > >=",
                     );
                     e.help = Some(format!("write e.g. `{w} >= ...`"));
@@ -952,7 +1010,9 @@ impl<'a> Parser<'a> {
                 continue; // the rest of the broken line
             }
             let word = self.peek_ident(line);
-            if !line.starts_with([' ', '\t']) && word.is_some_and(|w| Ctx::Top.keywords().contains(&w)) {
+            if !line.starts_with([' ', '\t'])
+                && word.is_some_and(|w| Ctx::Top.keywords().contains(&w))
+            {
                 return &self.src[line_start..];
             }
         }
@@ -981,8 +1041,17 @@ impl<'a> Parser<'a> {
                 return Ok((after, out));
             }
             if r.is_empty() {
-                let mut e = self.err(r, "policyspace::parse::unclosed", "unexpected end of file: a block is never closed", "end of file");
-                e.secondary = Some((opener.len(), token_len(opener), "this block is not closed".into()));
+                let mut e = self.err(
+                    r,
+                    "policyspace::parse::unclosed",
+                    "unexpected end of file: a block is never closed",
+                    "end of file",
+                );
+                e.secondary = Some((
+                    opener.len(),
+                    token_len(opener),
+                    "this block is not closed".into(),
+                ));
                 e.help = Some("add the missing `}`".into());
                 return Err(nom::Err::Failure(e));
             }
@@ -1016,7 +1085,11 @@ impl<'a> Parser<'a> {
             let mut e = self.err(
                 start,
                 "policyspace::parse::expected_statement",
-                format!("expected a statement {}, found {}", ctx.describe(), self.found(start)),
+                format!(
+                    "expected a statement {}, found {}",
+                    ctx.describe(),
+                    self.found(start)
+                ),
                 "expected a keyword",
             );
             e.help = Some(if start.starts_with('}') && ctx == Ctx::Top {
@@ -1042,7 +1115,11 @@ impl<'a> Parser<'a> {
         }
         let (rest, kw) = self.ident(start, "a keyword")?;
         let after_kw = rest;
-        if self.peek_char(after_kw).is_some_and(|c| c == '=' || c == ':') && !matches!(word, "fact") {
+        if self
+            .peek_char(after_kw)
+            .is_some_and(|c| c == '=' || c == ':')
+            && !matches!(word, "fact")
+        {
             let at = self.ws(after_kw);
             let mut e = self.err(
                 at,
@@ -1051,7 +1128,9 @@ impl<'a> Parser<'a> {
                 "remove this",
             );
             e.len = 1;
-            e.help = Some(format!("statements are written `{word} value`, without `=` or `:`"));
+            e.help = Some(format!(
+                "statements are written `{word} value`, without `=` or `:`"
+            ));
             return Err(nom::Err::Failure(e));
         }
         let (rest, kind) = self.stmt_kind(after_kw, ctx, word, start)?;
@@ -1089,7 +1168,15 @@ impl<'a> Parser<'a> {
                 let (r, ty) = self.fact_type(r)?;
                 let (r, question) = self.string(r, "the fact's question in quotes")?;
                 let (r, body) = self.opt_body(r, Ctx::Fact, start)?;
-                (r, K::FactDecl { id, ty, question, body })
+                (
+                    r,
+                    K::FactDecl {
+                        id,
+                        ty,
+                        question,
+                        body,
+                    },
+                )
             }
             (Ctx::Top, "category") => {
                 let (r, id) = self.ident(i, "a category name")?;
@@ -1159,12 +1246,17 @@ impl<'a> Parser<'a> {
                 (r, K::Include { id })
             }
             (_, "confidence") => {
-                let (r, level) = self.one_of(i, &["verified", "reported", "unverified"], "a confidence level")?;
+                let (r, level) = self.one_of(
+                    i,
+                    &["verified", "reported", "unverified"],
+                    "a confidence level",
+                )?;
                 let (r, reason) = self.opt_string(r, "a reason in quotes")?;
                 (r, K::Confidence { level, reason })
             }
             (_, "enforcement") => {
-                let (r, mode) = self.one_of(i, &["isds", "state-state", "none"], "an enforcement route")?;
+                let (r, mode) =
+                    self.one_of(i, &["isds", "state-state", "none"], "an enforcement route")?;
                 (r, K::Enforcement { mode })
             }
             (_, "requires") => {
@@ -1196,7 +1288,14 @@ impl<'a> Parser<'a> {
                 } else {
                     (r, None)
                 };
-                (r, K::CountsAs { kind, when, because })
+                (
+                    r,
+                    K::CountsAs {
+                        kind,
+                        when,
+                        because,
+                    },
+                )
             }
             (Ctx::Objective, "option") => {
                 let (r, id) = self.ident(i, "an option name")?;
@@ -1209,13 +1308,27 @@ impl<'a> Parser<'a> {
             (Ctx::Products, "line") => {
                 let (r, hs) = self.string(i, "an HS code in quotes (\"2604\")")?;
                 let (r, label) = self.opt_string(r, "a label in quotes")?;
-                (r, K::Line { hs, rate: None, label })
+                (
+                    r,
+                    K::Line {
+                        hs,
+                        rate: None,
+                        label,
+                    },
+                )
             }
             (Ctx::Cap, "line") => {
                 let (r, hs) = self.string(i, "an HS code in quotes (\"2604\")")?;
                 let (r, rate) = self.number(r, "the maximum rate (a number)")?;
                 let (r, label) = self.opt_string(r, "a label in quotes")?;
-                (r, K::Line { hs, rate: Some(rate), label })
+                (
+                    r,
+                    K::Line {
+                        hs,
+                        rate: Some(rate),
+                        label,
+                    },
+                )
             }
             (Ctx::Cap, "default") => {
                 let (r, rate) = self.number(i, "the default maximum rate (a number)")?;
@@ -1360,7 +1473,12 @@ impl<'a> Parser<'a> {
                 let (r, fact) = self.ident(i, "a fact name")?;
                 let at = self.ws(r);
                 if at.starts_with(['=', ':']) {
-                    let mut e = self.err(at, "policyspace::parse::stray_assignment", format!("unexpected `{}` after the fact name", &at[..1]), "remove this");
+                    let mut e = self.err(
+                        at,
+                        "policyspace::parse::stray_assignment",
+                        format!("unexpected `{}` after the fact name", &at[..1]),
+                        "remove this",
+                    );
                     e.len = 1;
                     e.help = Some(format!("write `fact {} true`", fact.name));
                     return Err(nom::Err::Failure(e));
@@ -1449,7 +1567,15 @@ impl<'a> Parser<'a> {
         };
         let (r, title) = self.opt_string(r, "a title in quotes")?;
         let (r, body) = self.opt_body(r, ctx, start)?;
-        Ok((r, ArticleBlock { label, from, title, body }))
+        Ok((
+            r,
+            ArticleBlock {
+                label,
+                from,
+                title,
+                body,
+            },
+        ))
     }
 
     fn targets(&self, i: &'a str) -> Res<'a, Targets> {
@@ -1467,10 +1593,15 @@ impl<'a> Parser<'a> {
     }
 
     fn expect(&self, i: &'a str) -> Res<'a, StmtKind> {
-        let (r, what) = self.one_of(i, &["verdict", "finding", "exception", "question"], "an expectation")?;
+        let (r, what) = self.one_of(
+            i,
+            &["verdict", "finding", "exception", "question"],
+            "an expectation",
+        )?;
         Ok(match what.name.as_str() {
             "verdict" => {
-                let (r, verdict) = self.one_of(r, &["conflict", "uncertain", "compatible"], "a verdict")?;
+                let (r, verdict) =
+                    self.one_of(r, &["conflict", "uncertain", "compatible"], "a verdict")?;
                 (r, StmtKind::ExpectVerdict { verdict })
             }
             "finding" => {
@@ -1484,14 +1615,30 @@ impl<'a> Parser<'a> {
                 } else {
                     (r, None)
                 };
-                (r, StmtKind::ExpectFinding { measure, provision, status, partner })
+                (
+                    r,
+                    StmtKind::ExpectFinding {
+                        measure,
+                        provision,
+                        status,
+                        partner,
+                    },
+                )
             }
             "exception" => {
                 let (r, measure) = self.ident(r, "a measure id")?;
                 let (r, provision) = self.qref(r)?;
                 let (r, defence) = self.qref(r)?;
                 let (r, outcome) = self.one_of(r, &["holds", "fails", "unknown"], "an outcome")?;
-                (r, StmtKind::ExpectException { measure, provision, defence, outcome })
+                (
+                    r,
+                    StmtKind::ExpectException {
+                        measure,
+                        provision,
+                        defence,
+                        outcome,
+                    },
+                )
             }
             _ => {
                 let (r, fact) = self.ident(r, "a fact name")?;
@@ -1506,10 +1653,15 @@ fn token_len(s: &str) -> usize {
     let t = s;
     let Some(c) = t.chars().next() else { return 0 };
     if c == '"' {
-        return t[1..].find(['"', '\n']).map_or(t.len(), |n| n + 2).min(t.find('\n').unwrap_or(t.len()));
+        return t[1..]
+            .find(['"', '\n'])
+            .map_or(t.len(), |n| n + 2)
+            .min(t.find('\n').unwrap_or(t.len()));
     }
     if is_ident_char(c) {
-        return t.find(|c: char| !(is_ident_char(c) || c == '.')).unwrap_or(t.len());
+        return t
+            .find(|c: char| !(is_ident_char(c) || c == '.'))
+            .unwrap_or(t.len());
     }
     c.len_utf8()
 }
@@ -1517,19 +1669,35 @@ fn token_len(s: &str) -> usize {
 /// A hint for errors whose site gave none.
 fn default_help(code: &str) -> &'static str {
     match code {
-        "policyspace::parse::expected_number" => "numbers are written with digits, e.g. 15 or 12.5 (a % sign is allowed)",
-        "policyspace::parse::expected_keyword" => "see grammar/pspace.ebnf for the form of this statement",
-        "policyspace::parse::expected_name" => "names are letters, digits, `-` and `_`, starting with a letter",
-        "policyspace::parse::expected_block" => "a block is written `{ ... }` after the item's name and title",
-        "policyspace::parse::expected_article" => "refer to an article as \"XI:1\" (same instrument) or gatt-1994.\"XI:1\"",
+        "policyspace::parse::expected_number" => {
+            "numbers are written with digits, e.g. 15 or 12.5 (a % sign is allowed)"
+        }
+        "policyspace::parse::expected_keyword" => {
+            "see grammar/pspace.ebnf for the form of this statement"
+        }
+        "policyspace::parse::expected_name" => {
+            "names are letters, digits, `-` and `_`, starting with a letter"
+        }
+        "policyspace::parse::expected_block" => {
+            "a block is written `{ ... }` after the item's name and title"
+        }
+        "policyspace::parse::expected_article" => {
+            "refer to an article as \"XI:1\" (same instrument) or gatt-1994.\"XI:1\""
+        }
         "policyspace::parse::unclosed" => "add the missing closing bracket",
-        "policyspace::parse::unknown_statement" => "see grammar/pspace.ebnf for the statements each block accepts",
+        "policyspace::parse::unknown_statement" => {
+            "see grammar/pspace.ebnf for the statements each block accepts"
+        }
         _ => "see grammar/README.md for the language",
     }
 }
 
 fn list_words(words: &[&str]) -> String {
-    words.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ")
+    words
+        .iter()
+        .map(|w| format!("`{w}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn condition_help() -> String {
@@ -1545,7 +1713,9 @@ pub fn collect_comments(src: &str, file: FileId) -> Vec<Comment> {
     let mut i = 0;
     while i < b.len() {
         if b[i..].starts_with(b"\"\"\"") {
-            i = src[i + 3..].find("\"\"\"").map_or(b.len(), |n| i + 3 + n + 3);
+            i = src[i + 3..]
+                .find("\"\"\"")
+                .map_or(b.len(), |n| i + 3 + n + 3);
         } else if b[i] == b'"' {
             let mut j = i + 1;
             while j < b.len() && b[j] != b'"' && b[j] != b'\n' {
