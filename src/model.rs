@@ -3,9 +3,12 @@
 
 use crate::date::Date;
 use crate::source::Span;
-use indexmap::IndexMap;
 use serde::Serialize;
-use std::collections::HashMap;
+
+/// The maps of the model: insertion-ordered (deterministic output) with a fast hasher.
+pub type Map<K, V> = indexmap::IndexMap<K, V, rustc_hash::FxBuildHasher>;
+/// Unordered lookup tables of the index.
+pub type FastMap<K, V> = rustc_hash::FxHashMap<K, V>;
 
 pub use crate::syntax::ast::CmpOp;
 
@@ -270,7 +273,7 @@ pub struct Group {
     pub title: String,
     pub source: Option<String>,
     /// Country code → membership intervals (after `include`s are flattened).
-    pub members: IndexMap<String, Vec<Interval>>,
+    pub members: Map<String, Vec<Interval>>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -372,7 +375,7 @@ pub struct OptionDef {
     pub kind: String,
     pub imposed_as: Option<ImposedAs>,
     pub rate: Option<f64>,
-    pub facts: IndexMap<String, FactValue>,
+    pub facts: Map<String, FactValue>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -481,10 +484,37 @@ impl Cap {
 }
 
 /// A reference to an exception, carve-out or condition: (instrument, label).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct DefRef {
     pub instrument: String,
     pub label: String,
+    /// Where it is in the model (instrument index, defence index), filled when the index is
+    /// built; not part of the reference's identity.
+    #[serde(skip)]
+    pub at: Option<(usize, usize)>,
+}
+
+impl DefRef {
+    pub fn new(instrument: impl Into<String>, label: impl Into<String>) -> DefRef {
+        DefRef {
+            instrument: instrument.into(),
+            label: label.into(),
+            at: None,
+        }
+    }
+}
+
+impl PartialEq for DefRef {
+    fn eq(&self, o: &Self) -> bool {
+        self.instrument == o.instrument && self.label == o.label
+    }
+}
+impl Eq for DefRef {}
+impl std::hash::Hash for DefRef {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.instrument.hash(h);
+        self.label.hash(h);
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -574,9 +604,9 @@ pub struct Instrument {
     pub partners: PartnersMode,
     pub enforcement: Option<Enforcement>,
     pub caveat: Option<Caveat>,
-    pub parties: IndexMap<String, Party>,
-    pub provisions: IndexMap<String, Provision>,
-    pub defences: IndexMap<String, Defence>,
+    pub parties: Map<String, Party>,
+    pub provisions: Map<String, Provision>,
+    pub defences: Map<String, Defence>,
     /// A draft added with `--with`: treated as in force for its parties on the analysis date.
     pub draft: bool,
     #[serde(skip)]
@@ -644,7 +674,7 @@ pub struct Measure {
     pub rate: Option<f64>,
     pub until: Option<Date>,
     pub objective: Option<String>,
-    pub facts: IndexMap<String, FactValue>,
+    pub facts: Map<String, FactValue>,
     #[serde(skip)]
     pub span: Option<Span>,
     #[serde(skip)]
@@ -714,14 +744,14 @@ impl Outcome {
 /// Everything the rulesets define, resolved and indexed.
 #[derive(Clone, Debug, Default)]
 pub struct Model {
-    pub countries: IndexMap<String, Country>,
-    pub groups: IndexMap<String, Group>,
-    pub facts: IndexMap<String, FactDef>,
-    pub kinds: IndexMap<String, KindDef>,
-    pub objectives: IndexMap<String, Objective>,
-    pub products: IndexMap<String, ProductTable>,
-    pub instruments: IndexMap<String, Instrument>,
-    pub policies: IndexMap<String, Policy>,
+    pub countries: Map<String, Country>,
+    pub groups: Map<String, Group>,
+    pub facts: Map<String, FactDef>,
+    pub kinds: Map<String, KindDef>,
+    pub objectives: Map<String, Objective>,
+    pub products: Map<String, ProductTable>,
+    pub instruments: Map<String, Instrument>,
+    pub policies: Map<String, Policy>,
     pub tests: Vec<TestCase>,
     pub index: Index,
 }
@@ -731,9 +761,26 @@ pub struct Model {
 pub struct Index {
     /// Measure kind → the provisions that name it or a kind it can count as, as
     /// (instrument index, provision index) in model order.
-    pub provisions_by_kind: HashMap<String, Vec<(usize, usize)>>,
+    pub provisions_by_kind: FastMap<String, Vec<(usize, usize)>>,
     /// Country → indexes of the instruments it is a party to (in model order).
-    pub instruments_by_country: HashMap<String, Vec<usize>>,
+    pub instruments_by_country: FastMap<String, Vec<usize>>,
     /// Measure kind → every kind or category it can count as (itself included), with the chain.
-    pub counts_as: HashMap<String, Vec<String>>,
+    pub counts_as: FastMap<String, Vec<String>>,
+    /// Measure kind → the kinds it counts as through unconditional `counts-as` only.
+    pub counts_as_always: FastMap<String, Vec<String>>,
+    /// Every referenced exception, carve-out or condition → (instrument index, defence index).
+    pub defences: FastMap<DefRef, (usize, usize)>,
+}
+
+impl Model {
+    /// The instrument and definition of an exception, carve-out or condition.
+    pub fn defence(&self, r: &DefRef) -> Option<(&Instrument, &Defence)> {
+        let (i, d) = match r.at {
+            Some(at) => at,
+            None => *self.index.defences.get(r)?,
+        };
+        let (_, inst) = self.instruments.get_index(i)?;
+        let (_, def) = inst.defences.get_index(d)?;
+        Some((inst, def))
+    }
 }

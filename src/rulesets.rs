@@ -276,7 +276,7 @@ impl Rulesets {
     }
 
     /// Check one policy (evaluation only; rendering is in [`crate::report`]).
-    pub fn check(&self, policy: &Policy, opts: &Options) -> Evaluation {
+    pub fn check<'a>(&'a self, policy: &'a Policy, opts: &Options) -> Evaluation<'a> {
         eval::check(&self.model, policy, opts)
     }
 }

@@ -82,7 +82,11 @@ fn check_one(ev: &Evaluation, e: &Expect) -> Option<Failure> {
                 .filter(|f| {
                     f.measure == *measure && f.instrument == *instrument && f.article == *article
                 })
-                .filter(|f| partner.as_ref().is_none_or(|p| f.partners.contains(p)))
+                .filter(|f| {
+                    partner
+                        .as_ref()
+                        .is_none_or(|p| f.partners.contains(&p.as_str()))
+                })
                 .collect();
             let ok = if matching.is_empty() {
                 // A provision that was not even considered is not applicable.
@@ -168,7 +172,7 @@ fn check_one(ev: &Evaluation, e: &Expect) -> Option<Failure> {
                         "open questions: {}",
                         ev.open_questions
                             .iter()
-                            .map(|q| q.fact.as_str())
+                            .map(|q| q.fact)
                             .collect::<Vec<_>>()
                             .join(", ")
                     )

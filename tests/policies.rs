@@ -64,7 +64,7 @@ fn loaded() -> Vec<(PathBuf, LoadedPolicies)> {
         .collect()
 }
 
-fn evaluate(lp: &LoadedPolicies, all: bool) -> Vec<Evaluation> {
+fn evaluate(lp: &LoadedPolicies, all: bool) -> Vec<Evaluation<'_>> {
     let model = lp.model(rulesets());
     lp.policies
         .iter()
@@ -258,15 +258,15 @@ fn the_fixtures_cover_every_status_and_the_required_cases() {
 }
 
 /// A finding reduced to what both forms of a policy must agree on.
-fn essence(ev: &Evaluation) -> Vec<(String, String, String, Vec<String>, Status)> {
+fn essence<'a>(ev: &Evaluation<'a>) -> Vec<(&'a str, &'a str, &'a str, Vec<&'a str>, Status)> {
     let mut v: Vec<_> = ev
         .findings
         .iter()
         .map(|f| {
             (
-                f.measure.clone(),
-                f.instrument.clone(),
-                f.article.clone(),
+                f.measure,
+                f.instrument,
+                f.article,
                 f.partners.clone(),
                 f.status,
             )

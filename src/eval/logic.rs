@@ -54,11 +54,20 @@ pub struct Env<'a> {
     pub measure: &'a Measure,
     pub date: Date,
     pub partner: Option<&'a str>,
+    /// A hypothetical answer to a yes/no fact.
+    pub fact_override: Option<(&'a str, bool)>,
+    /// When the investments were made (the policy's, or a hypothetical one).
+    pub investment: Option<Date>,
 }
 
 impl Env<'_> {
     /// A fact's value: the measure's statement, or what follows from `until`.
     pub fn fact(&self, id: &str) -> Option<FactValue> {
+        if let Some((f, v)) = self.fact_override
+            && f == id
+        {
+            return Some(FactValue::Bool(v));
+        }
         if let Some(v) = self.measure.facts.get(id) {
             return Some(v.clone());
         }
@@ -81,7 +90,7 @@ impl Env<'_> {
 }
 
 /// Evaluate a condition; facts that were needed but unknown are pushed to `unknown` (once).
-pub fn eval(c: &Cond, env: &Env, unknown: &mut Vec<String>) -> T3 {
+pub fn eval<'a>(c: &'a Cond, env: &Env<'a>, unknown: &mut Vec<&'a str>) -> T3 {
     match &c.kind {
         CondKind::And(cs) => {
             let mut acc = T3::True;
@@ -101,9 +110,7 @@ pub fn eval(c: &Cond, env: &Env, unknown: &mut Vec<String>) -> T3 {
         CondKind::Const(b) => T3::from_bool(*b),
         CondKind::Fact { fact, cmp } => match env.fact(fact) {
             None => {
-                if !unknown.contains(fact) {
-                    unknown.push(fact.clone());
-                }
+                note_unknown(unknown, fact);
                 T3::Unknown
             }
             Some(v) => match cmp {
@@ -113,7 +120,7 @@ pub fn eval(c: &Cond, env: &Env, unknown: &mut Vec<String>) -> T3 {
         },
         CondKind::Kind(kinds) => kinds
             .iter()
-            .map(|k| counts_as(env, &env.measure.kind, k, &mut Vec::new(), unknown, 0))
+            .map(|k| counts_as(env, &env.measure.kind, k, None, unknown, 0))
             .fold(T3::False, T3::or),
         // A measure's product overlaps a table when either code is a prefix of the other: a
         // measure on "26" (all ores) covers the nickel ores of "2604".
@@ -164,7 +171,7 @@ pub fn eval(c: &Cond, env: &Env, unknown: &mut Vec<String>) -> T3 {
         CondKind::Date(subject, op, d) => {
             let v = match subject {
                 DateSubject::Date => Some(env.date),
-                DateSubject::InvestmentDate => env.policy.investment_date,
+                DateSubject::InvestmentDate => env.investment,
                 DateSubject::Until => env.measure.until,
             };
             match v {
@@ -180,23 +187,36 @@ pub fn eval(c: &Cond, env: &Env, unknown: &mut Vec<String>) -> T3 {
     }
 }
 
-fn note_unknown(unknown: &mut Vec<String>, what: &str) {
-    if !unknown.iter().any(|u| u == what) {
-        unknown.push(what.to_string());
+fn note_unknown<'a>(unknown: &mut Vec<&'a str>, what: &'a str) {
+    if !unknown.contains(&what) {
+        unknown.push(what);
     }
 }
 
-/// Whether `kind` counts as `target`, following `counts-as` edges and their conditions.
-/// `path` receives the edges of the first path found that is not false.
-pub fn counts_as(
-    env: &Env,
-    kind: &str,
+/// One step of a `counts-as` chain: (kind, what it counts as, the value of the edge's condition).
+pub type Edge<'a> = (&'a str, &'a str, T3);
+
+/// Whether `kind` counts as `target`, following `counts-as` edges and their conditions. With a
+/// `path`, it receives the edges of the first chain found that is not false.
+pub fn counts_as<'a>(
+    env: &Env<'a>,
+    kind: &'a str,
     target: &str,
-    path: &mut Vec<(String, String, T3)>,
-    unknown: &mut Vec<String>,
+    mut path: Option<&mut Vec<Edge<'a>>>,
+    unknown: &mut Vec<&'a str>,
     depth: usize,
 ) -> T3 {
     if kind == target {
+        return T3::True;
+    }
+    let index = &env.model.index;
+    // Reached without conditions: no need to walk the edges unless the chain is wanted.
+    if path.is_none()
+        && index
+            .counts_as_always
+            .get(kind)
+            .is_some_and(|r| r.iter().any(|k| k == target))
+    {
         return T3::True;
     }
     if depth > 32 {
@@ -207,13 +227,11 @@ pub fn counts_as(
     };
     let mut best = T3::False;
     for edge in &def.counts_as {
-        let reach = env
-            .model
-            .index
+        if !index
             .counts_as
             .get(&edge.target)
-            .is_some_and(|r| r.iter().any(|k| k == target));
-        if !reach {
+            .is_some_and(|r| r.iter().any(|k| k == target))
+        {
             continue;
         }
         let w = edge
@@ -224,13 +242,22 @@ pub fn counts_as(
             continue;
         }
         let mut sub = Vec::new();
-        let rest = counts_as(env, &edge.target, target, &mut sub, unknown, depth + 1);
+        let rest = counts_as(
+            env,
+            &edge.target,
+            target,
+            path.is_some().then_some(&mut sub),
+            unknown,
+            depth + 1,
+        );
         let v = w.and(rest);
         if v != T3::False && (best == T3::False || (best == T3::Unknown && v == T3::True)) {
             best = v;
-            path.clear();
-            path.push((kind.to_string(), edge.target.clone(), w));
-            path.extend(sub);
+            if let Some(p) = path.as_deref_mut() {
+                p.clear();
+                p.push((kind, edge.target.as_str(), w));
+                p.extend(sub);
+            }
         }
         if best == T3::True {
             break;
@@ -328,7 +355,7 @@ fn reasons(c: &Cond, env: &Env, want: T3, out: &mut Vec<String>) {
 
 /// The unknowns that decide a condition's value: empty if it is decided; otherwise the unknown
 /// atoms inside its undecided parts (for `and`/`or`, the parts that are themselves unknown).
-pub fn relevant_unknowns(c: &Cond, env: &Env, out: &mut Vec<String>) {
+pub fn relevant_unknowns<'a>(c: &'a Cond, env: &Env<'a>, out: &mut Vec<&'a str>) {
     let mut sink = Vec::new();
     if eval(c, env, &mut sink) != T3::Unknown {
         return;

@@ -11,6 +11,7 @@ use crate::model::*;
 use crate::source::Span;
 use logic::{Env, T3, counts_as, eval, explain, relevant_unknowns};
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// The pseudo-fact for an unknown investment date (sunset questions).
 pub const INVESTMENT_DATE_QUESTION: &str = "investment-date";
@@ -25,45 +26,106 @@ pub struct Options {
     /// Counterfactual terminations: instrument id → the day termination takes effect. Survival
     /// periods still bind investments made before.
     pub terminate: Vec<(String, Date)>,
+    /// Statuses only: no trace, reasons or citations (for analyses that evaluate many
+    /// variants, such as the policy-space matrix).
+    pub brief: bool,
+    /// Leave out what each answer to an open question would give (`if_yes` / `if_no`).
+    pub no_answers: bool,
+}
+
+/// What is evaluated: one measure of a policy, on a date, under options.
+#[derive(Clone, Copy, Debug)]
+pub struct Case<'a, 'o> {
+    pub model: &'a Model,
+    pub policy: &'a Policy,
+    pub measure: &'a Measure,
+    pub date: Date,
+    pub opts: &'o Options,
+}
+
+/// Hypothetical answers to open questions, for "what if" evaluations.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WhatIf<'a> {
+    /// A yes/no fact and its answer.
+    pub fact: Option<(&'a str, bool)>,
+    /// When the investments were made.
+    pub investment: Option<Date>,
+}
+
+/// Collects the trace when explanations are wanted; a no-op otherwise (what-if and policy-space
+/// evaluations need only the status).
+struct Tracer {
+    on: bool,
+    steps: Vec<Step>,
+}
+
+impl Tracer {
+    fn new(on: bool) -> Tracer {
+        Tracer {
+            on,
+            steps: Vec::new(),
+        }
+    }
+    fn push(
+        &mut self,
+        step: &'static str,
+        result: impl FnOnce() -> String,
+        detail: impl FnOnce() -> String,
+        span: Option<Span>,
+    ) {
+        if self.on {
+            self.steps.push(Step {
+                step,
+                result: result(),
+                detail: detail(),
+                span,
+            });
+        }
+    }
+    fn extend(&mut self, steps: impl IntoIterator<Item = Step>) {
+        if self.on {
+            self.steps.extend(steps);
+        }
+    }
 }
 
 /// The result of checking one policy.
 #[derive(Clone, Debug, Serialize)]
-pub struct Evaluation {
-    pub policy: String,
-    pub title: String,
-    pub country: String,
+pub struct Evaluation<'a> {
+    pub policy: &'a str,
+    pub title: &'a str,
+    pub country: &'a str,
     pub date: Date,
     pub investment_date: Option<Date>,
     pub verdict: Verdict,
-    pub findings: Vec<Finding>,
-    pub open_questions: Vec<OpenQuestion>,
+    pub findings: Vec<Finding<'a>>,
+    pub open_questions: Vec<OpenQuestion<'a>>,
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct Finding {
-    pub measure: String,
-    pub instrument: String,
-    pub article: String,
+pub struct Finding<'a> {
+    pub measure: &'a str,
+    pub instrument: &'a str,
+    pub article: &'a str,
     pub cite: String,
-    pub title: Option<String>,
+    pub title: Option<&'a str>,
     pub status: Status,
     pub binding: bool,
-    pub partners: Vec<String>,
+    pub partners: Vec<&'a str>,
     /// One line: why this status.
-    pub summary: String,
+    pub summary: Cow<'static, str>,
     /// Carve-outs and exceptions tried, in order.
-    pub exceptions: Vec<DefenceResult>,
+    pub exceptions: Vec<DefenceResult<'a>>,
     /// Facts whose value is unknown and could change this finding.
-    pub questions: Vec<String>,
+    pub questions: Vec<&'a str>,
     /// Readings this finding rests on that are not verified.
     pub caveats: Vec<CaveatNote>,
     pub enforcement: Option<Enforcement>,
-    pub source_url: Option<String>,
+    pub source_url: Option<&'a str>,
     pub trace: Vec<Step>,
     /// For each question: the status if the answer is yes / no (bool facts and the investment date).
     #[serde(skip)]
-    pub effects: Vec<(String, Option<Status>, Option<Status>)>,
+    pub effects: Vec<(&'a str, Option<Status>, Option<Status>)>,
     #[serde(skip)]
     pub span: Span,
     #[serde(skip)]
@@ -71,19 +133,19 @@ pub struct Finding {
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct DefenceResult {
-    pub instrument: String,
-    pub article: String,
+pub struct DefenceResult<'a> {
+    pub instrument: &'a str,
+    pub article: &'a str,
     pub cite: String,
     pub kind: DefenceKind,
-    pub title: Option<String>,
+    pub title: Option<&'a str>,
     pub status: Outcome,
     pub because: Vec<String>,
     /// Shared general conditions (the Art. XX chapeau) and their outcomes.
-    pub conditions: Vec<DefenceResult>,
+    pub conditions: Vec<DefenceResult<'a>>,
     /// The unknown facts that leave the outcome open.
     #[serde(skip)]
-    pub open: Vec<String>,
+    pub open: Vec<&'a str>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -106,20 +168,20 @@ pub struct Step {
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct OpenQuestion {
-    pub fact: String,
-    pub question: String,
-    pub help: Option<String>,
+pub struct OpenQuestion<'a> {
+    pub fact: &'a str,
+    pub question: Cow<'a, str>,
+    pub help: Option<&'a str>,
     /// The findings the answer could change, with the status each answer would give.
-    pub affects: Vec<Affected>,
+    pub affects: Vec<Affected<'a>>,
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct Affected {
-    pub measure: String,
-    pub instrument: String,
-    pub article: String,
-    pub partners: Vec<String>,
+pub struct Affected<'a> {
+    pub measure: &'a str,
+    pub instrument: &'a str,
+    pub article: &'a str,
+    pub partners: Vec<&'a str>,
     pub now: Status,
     /// Status if the answer is yes / no (bool facts and the investment date only).
     pub if_yes: Option<Status>,
@@ -127,36 +189,44 @@ pub struct Affected {
 }
 
 /// Check a policy against the model.
-pub fn check(model: &Model, policy: &Policy, opts: &Options) -> Evaluation {
+pub fn check<'a>(model: &'a Model, policy: &'a Policy, opts: &Options) -> Evaluation<'a> {
     let date = opts.date.or(policy.date).unwrap_or_else(Date::today);
     let mut findings = Vec::new();
     let empty = Vec::new();
-    let no_pairs = Vec::new();
     let mine = model
         .index
         .instruments_by_country
         .get(&policy.country)
         .unwrap_or(&empty);
     for m in &policy.measures {
-        let provs = model
-            .index
-            .provisions_by_kind
-            .get(&m.kind)
-            .unwrap_or(&no_pairs);
-        for &(ii, pi) in provs {
-            if mine.binary_search(&ii).is_err() {
-                continue;
-            }
+        let case = Case {
+            model,
+            policy,
+            measure: m,
+            date,
+            opts,
+        };
+        // Every kind the measure can count as (through conditional `counts-as` too).
+        let Some(reach) = model.index.counts_as.get(&m.kind) else {
+            continue;
+        };
+        for &ii in mine {
             let Some((_, inst)) = model.instruments.get_index(ii) else {
                 continue;
             };
-            let Some((_, prov)) = inst.provisions.get_index(pi) else {
-                continue;
-            };
-            for mut f in evaluate_provision(model, policy, m, inst, prov, date, opts) {
-                if opts.all || f.status != Status::NotApplicable {
-                    refine_questions(model, policy, m, inst, prov, date, opts, &mut f);
-                    findings.push(f);
+            for prov in inst.provisions.values() {
+                if !prov.kinds().any(|k| reach.contains(k)) {
+                    continue;
+                }
+                for mut f in evaluate_provision(case, inst, prov, !opts.brief, WhatIf::default()) {
+                    if opts.all || f.status != Status::NotApplicable {
+                        if opts.no_answers {
+                            f.effects = f.questions.iter().map(|q| (*q, None, None)).collect();
+                        } else {
+                            refine_questions(case, inst, prov, &mut f);
+                        }
+                        findings.push(f);
+                    }
                 }
             }
         }
@@ -164,9 +234,9 @@ pub fn check(model: &Model, policy: &Policy, opts: &Options) -> Evaluation {
     let verdict = verdict_of(&findings);
     let open_questions = open_questions(model, &findings);
     Evaluation {
-        policy: policy.id.clone(),
-        title: policy.title.clone(),
-        country: policy.country.clone(),
+        policy: &policy.id,
+        title: &policy.title,
+        country: &policy.country,
         date,
         investment_date: policy.investment_date,
         verdict,
@@ -175,7 +245,7 @@ pub fn check(model: &Model, policy: &Policy, opts: &Options) -> Evaluation {
     }
 }
 
-pub fn verdict_of(findings: &[Finding]) -> Verdict {
+pub fn verdict_of(findings: &[Finding<'_>]) -> Verdict {
     if findings.iter().any(|f| f.status == Status::Breach) {
         Verdict::Conflict
     } else if findings.iter().any(|f| f.status == Status::Conditional) {
@@ -329,18 +399,24 @@ fn max_date(a: Option<Date>, b: Option<Date>) -> Option<Date> {
 }
 
 /// The findings of one measure under one provision: one per group of partners that end the same way.
-pub fn evaluate_provision(
-    model: &Model,
-    policy: &Policy,
-    m: &Measure,
-    inst: &Instrument,
-    prov: &Provision,
-    date: Date,
-    opts: &Options,
-) -> Vec<Finding> {
+pub fn evaluate_provision<'a>(
+    case: Case<'a, '_>,
+    inst: &'a Instrument,
+    prov: &'a Provision,
+    detail: bool,
+    what_if: WhatIf<'a>,
+) -> Vec<Finding<'a>> {
+    let Case {
+        policy,
+        measure: m,
+        date,
+        opts,
+        ..
+    } = case;
     let Some(me) = inst.parties.get(&policy.country) else {
         return Vec::new();
     };
+    let investment = what_if.investment.or(policy.investment_date);
     let cut = opts
         .terminate
         .iter()
@@ -350,8 +426,8 @@ pub fn evaluate_provision(
     let mut out: Vec<Finding> = Vec::new();
     match inst.partners {
         PartnersMode::None => {
-            let b = binding(inst, me.in_force, my_end, date, policy.investment_date);
-            out.push(finding(model, policy, m, inst, prov, date, &b, None));
+            let b = binding(inst, me.in_force, my_end, date, investment);
+            out.push(finding(case, inst, prov, &b, None, detail, what_if));
         }
         PartnersMode::All | PartnersMode::Investors => {
             let mut any = false;
@@ -370,14 +446,14 @@ pub fn evaluate_provision(
                     max_date(me.in_force, partner.in_force),
                     min_date(my_end, partner.terminated),
                     date,
-                    policy.investment_date,
+                    investment,
                 );
-                let f = finding(model, policy, m, inst, prov, date, &b, Some(code));
+                let f = finding(case, inst, prov, &b, Some(code), detail, what_if);
                 merge(&mut out, f);
             }
             if !any {
-                let b = binding(inst, me.in_force, my_end, date, policy.investment_date);
-                let mut f = finding(model, policy, m, inst, prov, date, &b, None);
+                let b = binding(inst, me.in_force, my_end, date, investment);
+                let mut f = finding(case, inst, prov, &b, None, detail, what_if);
                 if b.t3() != T3::False {
                     f.status = Status::NotApplicable;
                     f.summary = "the measure does not target investors of any other party".into();
@@ -404,7 +480,7 @@ fn targets_partner(m: &Measure, partner: &str) -> bool {
 }
 
 /// Add a per-partner finding, merging it with an identical one for other partners.
-fn merge(out: &mut Vec<Finding>, f: Finding) {
+fn merge<'a>(out: &mut Vec<Finding<'a>>, f: Finding<'a>) {
     if let Some(g) = out.iter_mut().find(|g| same_outcome(g, &f)) {
         g.partners.extend(f.partners);
         g.partners.sort();
@@ -424,12 +500,12 @@ fn same_outcome(a: &Finding, b: &Finding) -> bool {
             .all(|(x, y)| x.status == y.status && x.because == y.because)
 }
 
-impl Finding {
+impl Finding<'_> {
     /// The summary with partner names removed, for grouping.
     fn summary_key(&self) -> String {
-        let mut s = self.summary.clone();
+        let mut s = self.summary.to_string();
         for p in &self.partners {
-            s = s.replace(p.as_str(), "");
+            s = s.replace(p, "");
         }
         s
     }
@@ -437,96 +513,123 @@ impl Finding {
 
 /// Evaluate one measure × provision for one partner (or none).
 #[allow(clippy::too_many_arguments)]
-fn finding(
-    model: &Model,
-    policy: &Policy,
-    m: &Measure,
-    inst: &Instrument,
-    prov: &Provision,
-    date: Date,
+fn finding<'a>(
+    case: Case<'a, '_>,
+    inst: &'a Instrument,
+    prov: &'a Provision,
     b: &Binding,
-    partner: Option<&String>,
-) -> Finding {
+    partner: Option<&'a String>,
+    detail: bool,
+    what_if: WhatIf<'a>,
+) -> Finding<'a> {
+    let Case {
+        model,
+        policy,
+        measure: m,
+        date,
+        ..
+    } = case;
     let env = Env {
         model,
         policy,
         measure: m,
         date,
         partner: partner.map(String::as_str),
+        fact_override: what_if.fact,
+        investment: what_if.investment.or(policy.investment_date),
     };
-    let who = match partner {
+    let who = || match partner {
         Some(p) => format!("{} and {p}", policy.country),
         None => policy.country.clone(),
     };
-    let mut trace = Vec::new();
+    let mut tr = Tracer::new(detail);
     // Every unknown met on the way (`unknown`), and those that leave the outcome open (`open`).
-    let mut unknown: Vec<String> = Vec::new();
-    let mut open: Vec<String> = Vec::new();
+    let mut unknown: Vec<&str> = Vec::new();
+    let mut open: Vec<&'a str> = Vec::new();
+    let note_open = |v: Vec<&'a str>, open: &mut Vec<&'a str>| {
+        for u in v {
+            if !open.contains(&u) {
+                open.push(u);
+            }
+        }
+    };
     let mut caveats = Vec::new();
-    if let Some(c) = &inst.caveat {
-        caveats.push(note(c, &inst.id));
-    }
-    if let Some(c) = &prov.caveat {
-        caveats.push(note(c, &inst.citation(&prov.label)));
+    if detail {
+        if let Some(c) = &inst.caveat {
+            caveats.push(note(c, &inst.id));
+        }
+        if let Some(c) = &prov.caveat {
+            caveats.push(note(c, &inst.citation(&prov.label)));
+        }
     }
 
     // 1. Is the instrument binding between these parties on this date?
     let bind = b.t3();
-    trace.push(Step {
-        step: "binding",
-        result: bind.as_str().into(),
-        detail: b.describe(&who),
-        span: Some(inst.span),
-    });
+    tr.push(
+        "binding",
+        || bind.as_str().to_string(),
+        || b.describe(&who()),
+        Some(inst.span),
+    );
     if bind == T3::Unknown {
-        open.push(INVESTMENT_DATE_QUESTION.to_string());
+        open.push(INVESTMENT_DATE_QUESTION);
     }
     let mut result = Outcome3 {
         status: Status::NotApplicable,
-        summary: String::new(),
+        summary: Cow::Borrowed(""),
     };
     let mut defences = Vec::new();
     'eval: {
         if bind == T3::False {
-            result.summary = b.describe(&who);
+            result.summary = if detail {
+                b.describe(&who()).into()
+            } else {
+                Cow::Borrowed("")
+            };
             break 'eval;
         }
         // 2. Does the measure's kind fall under what the provision names?
         let mut kind_unknown = Vec::new();
-        let (kind_t, kind_steps) = kind_test(&env, prov, &mut kind_unknown);
-        trace.extend(kind_steps);
+        let (kind_t, kind_steps) = kind_test(&env, prov, &mut kind_unknown, detail);
+        tr.extend(kind_steps);
         if kind_t == T3::Unknown {
-            open.extend(kind_unknown);
+            note_open(kind_unknown, &mut open);
         }
         if kind_t == T3::False {
-            result.summary = format!(
-                "`{}` is not a kind of measure this provision covers",
-                m.kind
-            );
+            result.summary = lazy(detail, || {
+                format!(
+                    "`{}` is not a kind of measure this provision covers",
+                    m.kind
+                )
+            });
             break 'eval;
         }
         // 3. Scope.
         let scope = match &prov.scope {
             Some(c) => {
                 let v = eval(c, &env, &mut unknown);
-                trace.push(Step {
-                    step: "scope",
-                    result: v.as_str().into(),
-                    detail: reasons_line(c, &env),
-                    span: Some(c.span),
-                });
-                relevant_unknowns(c, &env, &mut open);
+                tr.push(
+                    "scope",
+                    || v.as_str().to_string(),
+                    || reasons_line(c, &env),
+                    Some(c.span),
+                );
+                let mut r = Vec::new();
+                relevant_unknowns(c, &env, &mut r);
+                note_open(r, &mut open);
                 v
             }
             None => T3::True,
         };
         if scope == T3::False {
-            result.summary = format!(
-                "out of scope: {}",
-                prov.scope
-                    .as_ref()
-                    .map_or(String::new(), |c| reasons_line(c, &env))
-            );
+            result.summary = lazy(detail, || {
+                format!(
+                    "out of scope: {}",
+                    prov.scope
+                        .as_ref()
+                        .map_or(String::new(), |c| reasons_line(c, &env))
+                )
+            });
             break 'eval;
         }
         let applies = bind.and(kind_t).and(scope);
@@ -535,28 +638,32 @@ fn finding(
         let permitted = prov
             .permits
             .iter()
-            .map(|k| counts_as(&env, &m.kind, k, &mut Vec::new(), &mut unknown, 0))
+            .map(|k| counts_as(&env, &m.kind, k, None, &mut unknown, 0))
             .fold(T3::False, T3::or);
         let prohibited_kind = prov
             .prohibits
             .iter()
-            .map(|k| counts_as(&env, &m.kind, k, &mut Vec::new(), &mut unknown, 0))
+            .map(|k| counts_as(&env, &m.kind, k, None, &mut unknown, 0))
             .fold(T3::False, T3::or);
         let capped_kind = prov.cap.as_ref().map_or(T3::False, |c| {
-            counts_as(&env, &m.kind, &c.kind, &mut Vec::new(), &mut unknown, 0)
+            counts_as(&env, &m.kind, &c.kind, None, &mut unknown, 0)
         });
         if permitted != T3::False && prohibited_kind == T3::False && capped_kind == T3::False {
             result.status = Status::Compatible;
-            result.summary = format!("expressly permitted by {}", inst.citation(&prov.label));
-            trace.push(Step {
-                step: "permits",
-                result: permitted.as_str().into(),
-                detail: format!(
-                    "the provision expressly permits {}",
-                    prov.permits.join(", ")
-                ),
-                span: Some(prov.span),
+            result.summary = lazy(detail, || {
+                format!("expressly permitted by {}", inst.citation(&prov.label))
             });
+            tr.push(
+                "permits",
+                || permitted.as_str().to_string(),
+                || {
+                    format!(
+                        "the provision expressly permits {}",
+                        prov.permits.join(", ")
+                    )
+                },
+                Some(prov.span),
+            );
             break 'eval;
         }
 
@@ -565,27 +672,29 @@ fn finding(
         if capped_kind != T3::False
             && let Some(cap) = &prov.cap
         {
-            let (over, step) = cap_test(cap, m);
-            trace.push(step);
+            let (over, step) = cap_test(cap, m, detail);
+            tr.extend(step);
             if over.is_none() && prohibited_kind == T3::False {
                 result.summary = "no product of the measure is covered by the cap".into();
                 break 'eval;
             }
             let over = over.unwrap_or(T3::False);
             if over == T3::Unknown && m.rate.is_none() {
-                open.push("rate".into());
+                open.push("rate");
             }
             elements = elements.or(capped_kind.and(over));
         }
         if let Some(r) = &prov.requires {
             let v = eval(r, &env, &mut unknown);
-            trace.push(Step {
-                step: "requires",
-                result: v.as_str().into(),
-                detail: reasons_line(r, &env),
-                span: Some(r.span),
-            });
-            relevant_unknowns(r, &env, &mut open);
+            tr.push(
+                "requires",
+                || v.as_str().to_string(),
+                || reasons_line(r, &env),
+                Some(r.span),
+            );
+            let mut rel = Vec::new();
+            relevant_unknowns(r, &env, &mut rel);
+            note_open(rel, &mut open);
             elements = elements.and(v);
         }
         if elements == T3::False {
@@ -602,26 +711,28 @@ fn finding(
         // 6. Carve-outs limit the provision's reach.
         let mut carve = T3::False;
         for r in &prov.carve_outs {
-            let d = defence(&env, model, r, &mut unknown, &mut caveats, 0);
-            trace.push(Step {
-                step: "carve-out",
-                result: d.status.as_str().into(),
-                detail: format!("{}: {}", d.cite, d.because.join("; ")),
-                span: Some(d.span),
-            });
+            let d = defence(&env, model, r, &mut unknown, &mut caveats, 0, detail);
+            tr.push(
+                "carve-out",
+                || d.status.as_str().to_string(),
+                || format!("{}: {}", d.cite, d.because.join("; ")),
+                Some(d.span),
+            );
             carve = carve.or(outcome_t3(d.status));
             defences.push(d);
         }
         if carve == T3::Unknown {
             for d in defences.iter().filter(|d| d.status == Outcome::Unknown) {
-                open.extend(d.open.iter().cloned());
+                note_open(d.open.clone(), &mut open);
             }
         }
         let prima = applies.and(elements).and(carve.not());
         if prima == T3::False {
             result.status = Status::Compatible;
             result.summary = match defences.iter().find(|d| d.status == Outcome::Holds) {
-                Some(d) => format!("outside the provision: {} holds", d.cite),
+                Some(d) => lazy(detail, || {
+                    format!("outside the provision: {} holds", d.cite)
+                }),
                 None => "the measure is outside what the provision prohibits".into(),
             };
             break 'eval;
@@ -630,13 +741,13 @@ fn finding(
         // 7. Exceptions justify a breach.
         let mut exc = T3::False;
         for r in &prov.exceptions {
-            let d = defence(&env, model, r, &mut unknown, &mut caveats, 0);
-            trace.push(Step {
-                step: "exception",
-                result: d.status.as_str().into(),
-                detail: format!("{}: {}", d.cite, d.because.join("; ")),
-                span: Some(d.span),
-            });
+            let d = defence(&env, model, r, &mut unknown, &mut caveats, 0, detail);
+            tr.push(
+                "exception",
+                || d.status.as_str().to_string(),
+                || format!("{}: {}", d.cite, d.because.join("; ")),
+                Some(d.span),
+            );
             exc = exc.or(outcome_t3(d.status));
             defences.push(d);
         }
@@ -645,21 +756,25 @@ fn finding(
                 .iter()
                 .filter(|d| d.kind == DefenceKind::Exception && d.status == Outcome::Unknown)
             {
-                open.extend(d.open.iter().cloned());
+                note_open(d.open.clone(), &mut open);
             }
         }
         result = match (prima, exc) {
             (_, T3::True) => Outcome3 {
                 status: Status::Justified,
-                summary: format!(
-                    "justified: {} holds",
-                    defences
-                        .iter()
-                        .filter(|d| d.kind == DefenceKind::Exception && d.status == Outcome::Holds)
-                        .map(|d| d.cite.clone())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                summary: lazy(detail, || {
+                    format!(
+                        "justified: {} holds",
+                        defences
+                            .iter()
+                            .filter(
+                                |d| d.kind == DefenceKind::Exception && d.status == Outcome::Holds
+                            )
+                            .map(|d| d.cite.clone())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }),
             },
             (T3::True, T3::False) => Outcome3 {
                 status: Status::Breach,
@@ -677,18 +792,20 @@ fn finding(
     }
 
     if !inst.binding && matches!(result.status, Status::Breach | Status::Conditional) {
-        result.summary = format!(
-            "{} (a non-binding instrument: political, not legal)",
-            result.summary
-        );
+        result.summary = lazy(detail, || {
+            format!(
+                "{} (a non-binding instrument: political, not legal)",
+                result.summary
+            )
+        });
         result.status = Status::Tension;
     }
-    trace.push(Step {
-        step: "outcome",
-        result: result.status.as_str().into(),
-        detail: result.summary.clone(),
-        span: None,
-    });
+    tr.push(
+        "outcome",
+        || result.status.as_str().to_string(),
+        || result.summary.to_string(),
+        None,
+    );
     // The unknowns that leave a conditional finding open; `check` records what each answer gives.
     let _ = unknown;
     let mut questions = Vec::new();
@@ -700,20 +817,24 @@ fn finding(
         }
     }
     Finding {
-        measure: m.id.clone(),
-        instrument: inst.id.clone(),
-        article: prov.label.clone(),
-        cite: inst.citation(&prov.label),
-        title: prov.title.clone(),
+        measure: &m.id,
+        instrument: &inst.id,
+        article: &prov.label,
+        cite: if detail {
+            inst.citation(&prov.label)
+        } else {
+            String::new()
+        },
+        title: prov.title.as_deref(),
         status: result.status,
         binding: inst.binding,
-        partners: partner.map(|p| vec![p.clone()]).unwrap_or_default(),
+        partners: partner.map(|p| vec![p.as_str()]).unwrap_or_default(),
         summary: result.summary,
         exceptions: defences,
         questions,
         caveats: dedup_caveats(caveats),
         enforcement: prov.enforcement.or(inst.enforcement),
-        source_url: prov.source.clone().or_else(|| {
+        source_url: prov.source.as_deref().or_else(|| {
             prov.from
                 .as_ref()
                 .and_then(|f| model.instruments.get(&f.instrument))
@@ -722,18 +843,27 @@ fn finding(
                         .get(&prov.label)
                         .or_else(|| prov.from.as_ref().and_then(|f| i.provisions.get(&f.label)))
                 })
-                .and_then(|p| p.source.clone())
+                .and_then(|p| p.source.as_deref())
         }),
-        trace,
+        trace: tr.steps,
         effects: Vec::new(),
         span: prov.span,
         measure_span: m.kind_span.or(m.span),
     }
 }
 
+/// A summary line, built only when explanations are wanted.
+fn lazy(detail: bool, f: impl FnOnce() -> String) -> Cow<'static, str> {
+    if detail {
+        Cow::Owned(f())
+    } else {
+        Cow::Borrowed("")
+    }
+}
+
 struct Outcome3 {
     status: Status,
-    summary: String,
+    summary: Cow<'static, str>,
 }
 
 fn note(c: &Caveat, about: &str) -> CaveatNote {
@@ -777,20 +907,35 @@ fn reasons_line(c: &crate::model::Cond, env: &Env) -> String {
 }
 
 /// The kind test, with the `counts-as` chain for the trace.
-fn kind_test(env: &Env, prov: &Provision, unknown: &mut Vec<String>) -> (T3, Vec<Step>) {
+fn kind_test<'a>(
+    env: &Env<'a>,
+    prov: &'a Provision,
+    unknown: &mut Vec<&'a str>,
+    detail: bool,
+) -> (T3, Vec<Step>) {
     let mut best = T3::False;
     let mut best_path = Vec::new();
-    let mut best_target = String::new();
+    let mut best_target = "";
     for k in prov.kinds() {
         let mut path = Vec::new();
-        let v = counts_as(env, &env.measure.kind, k, &mut path, unknown, 0);
+        let v = counts_as(
+            env,
+            &env.measure.kind,
+            k,
+            detail.then_some(&mut path),
+            unknown,
+            0,
+        );
         if v != T3::False && (best == T3::False || (best == T3::Unknown && v == T3::True)) {
             best = v;
             best_path = path;
-            best_target = k.clone();
+            best_target = k.as_str();
         }
     }
     let mut steps = Vec::new();
+    if !detail {
+        return (best, steps);
+    }
     if best == T3::False {
         steps.push(Step {
             step: "kind",
@@ -816,7 +961,7 @@ fn kind_test(env: &Env, prov: &Provision, unknown: &mut Vec<String>) -> (T3, Vec
         let edge = env
             .model
             .kinds
-            .get(&from)
+            .get(from)
             .and_then(|k| k.counts_as.iter().find(|c| c.target == to));
         let mut detail = format!("`{from}` counts as `{to}`");
         if let Some(e) = edge {
@@ -838,7 +983,7 @@ fn kind_test(env: &Env, prov: &Provision, unknown: &mut Vec<String>) -> (T3, Vec
 }
 
 /// Whether a rate exceeds the cap: `None` if no product of the measure is covered.
-fn cap_test(cap: &Cap, m: &Measure) -> (Option<T3>, Step) {
+fn cap_test(cap: &Cap, m: &Measure, detail: bool) -> (Option<T3>, Option<Step>) {
     let mut covered = Vec::new();
     let products: Vec<String> = if m.products.is_empty() {
         vec![String::new()]
@@ -853,7 +998,7 @@ fn cap_test(cap: &Cap, m: &Measure) -> (Option<T3>, Step) {
     if covered.is_empty() {
         return (
             None,
-            Step {
+            detail.then(|| Step {
                 step: "cap",
                 result: "false".into(),
                 detail: format!(
@@ -862,7 +1007,7 @@ fn cap_test(cap: &Cap, m: &Measure) -> (Option<T3>, Step) {
                     cap.kind
                 ),
                 span: None,
-            },
+            }),
         );
     }
     let describe = |(p, max, line): &(String, f64, Option<String>)| match line {
@@ -870,46 +1015,48 @@ fn cap_test(cap: &Cap, m: &Measure) -> (Option<T3>, Step) {
         None if p.is_empty() => format!("maximum {max}% (default)"),
         None => format!("{p}: maximum {max}% (default)"),
     };
-    let limits = covered.iter().map(describe).collect::<Vec<_>>().join("; ");
+    let limits = || covered.iter().map(describe).collect::<Vec<_>>().join("; ");
     match m.rate {
         None => (
             Some(T3::Unknown),
-            Step {
+            detail.then(|| Step {
                 step: "cap",
                 result: "unknown".into(),
-                detail: format!("the measure states no rate; {limits}"),
+                detail: format!("the measure states no rate; {}", limits()),
                 span: None,
-            },
+            }),
         ),
         Some(r) => {
             let over = covered.iter().any(|(_, max, _)| r > *max);
             (
                 Some(T3::from_bool(over)),
-                Step {
+                detail.then(|| Step {
                     step: "cap",
                     result: T3::from_bool(over).as_str().into(),
-                    detail: format!("rate {r}% against {limits}"),
+                    detail: format!("rate {r}% against {}", limits()),
                     span: None,
-                },
+                }),
             )
         }
     }
 }
 
 /// Evaluate an exception, carve-out or condition (with the conditions it is subject to).
-fn defence(
-    env: &Env,
-    model: &Model,
-    r: &DefRef,
-    unknown: &mut Vec<String>,
+fn defence<'a>(
+    env: &Env<'a>,
+    model: &'a Model,
+    r: &'a DefRef,
+    unknown: &mut Vec<&'a str>,
     caveats: &mut Vec<CaveatNote>,
     depth: usize,
-) -> DefenceResult {
-    let inst = model.instruments.get(&r.instrument);
-    let Some(d) = inst.and_then(|i| i.defences.get(&r.label)) else {
+    detail: bool,
+) -> DefenceResult<'a> {
+    let found = model.defence(r);
+    let inst = found.map(|(i, _)| i);
+    let Some(d) = found.map(|(_, d)| d) else {
         return DefenceResult {
-            instrument: r.instrument.clone(),
-            article: r.label.clone(),
+            instrument: &r.instrument,
+            article: &r.label,
             cite: r.label.clone(),
             kind: DefenceKind::Exception,
             title: None,
@@ -920,31 +1067,38 @@ fn defence(
             span: Span::default(),
         };
     };
-    let cite = inst.map_or(r.label.clone(), |i| i.citation(&r.label));
-    if let Some(c) = &d.caveat {
+    let cite = if detail {
+        inst.map_or(r.label.clone(), |i| i.citation(&r.label))
+    } else {
+        String::new()
+    };
+    if detail && let Some(c) = &d.caveat {
         caveats.push(note(c, &cite));
     }
     let own = d
         .requires
         .as_ref()
         .map_or(T3::True, |c| eval(c, env, unknown));
-    let mut because = d
-        .requires
-        .as_ref()
-        .map(|c| explain(c, env))
-        .unwrap_or_default();
+    let mut because = if detail {
+        d.requires
+            .as_ref()
+            .map(|c| explain(c, env))
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let mut conditions = Vec::new();
     let mut all = own;
     // Shared conditions (the Art. XX chapeau) are reached only once the defence's own elements
     // are not ruled out: the order of analysis of US - Gasoline.
     if depth < 8 && own != T3::False {
         for s in &d.subject_to {
-            let c = defence(env, model, s, unknown, caveats, depth + 1);
+            let c = defence(env, model, s, unknown, caveats, depth + 1, detail);
             all = all.and(outcome_t3(c.status));
             conditions.push(c);
         }
     }
-    for c in &conditions {
+    for c in conditions.iter().filter(|_| detail) {
         if c.status != Outcome::Holds || all == T3::True {
             because.push(format!("{} {}", c.cite, c.status.as_str()));
         }
@@ -954,7 +1108,7 @@ fn defence(
         T3::False => Outcome::Fails,
         T3::Unknown => Outcome::Unknown,
     };
-    let mut open = Vec::new();
+    let mut open: Vec<&'a str> = Vec::new();
     if all == T3::Unknown {
         if let Some(c) = &d.requires {
             relevant_unknowns(c, env, &mut open);
@@ -963,18 +1117,18 @@ fn defence(
             if c.status == Outcome::Unknown {
                 for u in &c.open {
                     if !open.contains(u) {
-                        open.push(u.clone());
+                        open.push(u);
                     }
                 }
             }
         }
     }
     DefenceResult {
-        instrument: d.instrument.clone(),
-        article: d.label.clone(),
+        instrument: &d.instrument,
+        article: &d.label,
         cite,
         kind: d.kind,
-        title: d.title.clone(),
+        title: d.title.as_deref(),
         status,
         because,
         conditions,
@@ -986,36 +1140,37 @@ fn defence(
 /// Record what each answer to a finding's open questions would give. Yes/no facts and the
 /// investment date are tried both ways, one at a time (the others stay unknown).
 #[allow(clippy::too_many_arguments)]
-fn refine_questions(
-    model: &Model,
-    policy: &Policy,
-    m: &Measure,
-    inst: &Instrument,
-    prov: &Provision,
-    date: Date,
-    opts: &Options,
-    f: &mut Finding,
+fn refine_questions<'a>(
+    case: Case<'a, '_>,
+    inst: &'a Instrument,
+    prov: &'a Provision,
+    f: &mut Finding<'a>,
 ) {
-    let mut kept = Vec::new();
-    let mut effects = Vec::new();
-    for q in std::mem::take(&mut f.questions) {
-        let is_bool = model.facts.get(&q).is_some_and(|d| d.ty == FactType::Bool);
+    let Case {
+        model,
+        policy,
+        opts,
+        ..
+    } = case;
+    let mut effects = Vec::with_capacity(f.questions.len());
+    for &q in &f.questions {
+        let is_bool = model.facts.get(q).is_some_and(|d| d.ty == FactType::Bool);
         let is_inv = q == INVESTMENT_DATE_QUESTION;
         if !is_bool && !is_inv {
-            kept.push(q.clone());
             effects.push((q, None, None));
             continue;
         }
         let answer = |yes: bool| -> Option<Status> {
-            let mut m2 = m.clone();
-            let mut p2 = policy.clone();
-            if is_bool {
-                m2.facts.insert(q.clone(), FactValue::Bool(yes));
+            let what_if = if is_bool {
+                WhatIf {
+                    fact: Some((q, yes)),
+                    investment: None,
+                }
             } else {
                 let partner = f
                     .partners
                     .first()
-                    .and_then(|c| inst.parties.get(c))
+                    .and_then(|c| inst.parties.get(*c))
                     .and_then(|p| p.terminated);
                 let mine = inst.parties.get(&policy.country).and_then(|p| p.terminated);
                 let cut = opts
@@ -1025,57 +1180,56 @@ fn refine_questions(
                     .map(|(_, d)| *d);
                 let t = min_date(min_date(mine, partner), cut)?;
                 // Yes: made the year before termination; no: made on the day it took effect.
-                p2.investment_date = Some(if yes {
-                    Date {
-                        year: t.year - 1,
-                        day: t.day.min(28),
-                        ..t
-                    }
-                } else {
-                    t
-                });
-            }
-            evaluate_provision(model, &p2, &m2, inst, prov, date, opts)
+                let before = Date {
+                    year: t.year - 1,
+                    day: t.day.min(28),
+                    ..t
+                };
+                WhatIf {
+                    fact: None,
+                    investment: Some(if yes { before } else { t }),
+                }
+            };
+            evaluate_provision(case, inst, prov, false, what_if)
                 .into_iter()
                 .find(|g| {
                     f.partners.is_empty() || f.partners.iter().any(|p| g.partners.contains(p))
                 })
                 .map(|g| g.status)
         };
-        let (yes, no) = (answer(true), answer(false));
-        kept.push(q.clone());
-        effects.push((q, yes, no));
+        effects.push((q, answer(true), answer(false)));
     }
-    f.questions = kept;
     f.effects = effects;
 }
 
 /// Open questions: each unknown fact that could change a finding, with the findings it affects.
-fn open_questions(model: &Model, findings: &[Finding]) -> Vec<OpenQuestion> {
-    let mut out: Vec<OpenQuestion> = Vec::new();
+fn open_questions<'a>(model: &'a Model, findings: &[Finding<'a>]) -> Vec<OpenQuestion<'a>> {
+    let mut out: Vec<OpenQuestion<'a>> = Vec::new();
     for f in findings {
-        for (q, yes, no) in &f.effects {
-            let (question, help) = match model.facts.get(q) {
-                Some(def) => (def.question.clone(), def.help.clone()),
-                None => (builtin_question(q), None),
-            };
+        for &(q, yes, no) in &f.effects {
             let affected = Affected {
-                measure: f.measure.clone(),
-                instrument: f.instrument.clone(),
-                article: f.article.clone(),
+                measure: f.measure,
+                instrument: f.instrument,
+                article: f.article,
                 partners: f.partners.clone(),
                 now: f.status,
-                if_yes: *yes,
-                if_no: *no,
+                if_yes: yes,
+                if_no: no,
             };
-            match out.iter_mut().find(|o| o.fact == *q) {
+            match out.iter_mut().find(|o| o.fact == q) {
                 Some(o) => o.affects.push(affected),
-                None => out.push(OpenQuestion {
-                    fact: q.clone(),
-                    question,
-                    help,
-                    affects: vec![affected],
-                }),
+                None => {
+                    let (question, help) = match model.facts.get(q) {
+                        Some(def) => (Cow::Borrowed(def.question.as_str()), def.help.as_deref()),
+                        None => (builtin_question(q), None),
+                    };
+                    out.push(OpenQuestion {
+                        fact: q,
+                        question,
+                        help,
+                        affects: vec![affected],
+                    });
+                }
             }
         }
     }
@@ -1083,14 +1237,20 @@ fn open_questions(model: &Model, findings: &[Finding]) -> Vec<OpenQuestion> {
 }
 
 /// Questions for things that are not declared facts (measure attributes, the investment date).
-pub fn builtin_question(q: &str) -> String {
-    match q {
-        INVESTMENT_DATE_QUESTION => "When were the affected investments made (before or after the treaty was terminated)?".into(),
-        "rate" => "What is the rate of the measure (per cent)?".into(),
-        "products" => "Which products (HS codes) does the measure cover?".into(),
-        "imposed-as" => "How is the measure imposed: as a mandatory requirement, as a condition of an advantage, or as a condition of entry?".into(),
-        "targets" => "Whom does the measure apply to: all enterprises, foreign investors, or investors of particular countries?".into(),
-        "objective" => "What objective does the measure pursue?".into(),
-        other => format!("What is `{other}`?"),
-    }
+pub fn builtin_question(q: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match q {
+        INVESTMENT_DATE_QUESTION => {
+            "When were the affected investments made (before or after the treaty was terminated)?"
+        }
+        "rate" => "What is the rate of the measure (per cent)?",
+        "products" => "Which products (HS codes) does the measure cover?",
+        "imposed-as" => {
+            "How is the measure imposed: as a mandatory requirement, as a condition of an advantage, or as a condition of entry?"
+        }
+        "targets" => {
+            "Whom does the measure apply to: all enterprises, foreign investors, or investors of particular countries?"
+        }
+        "objective" => "What objective does the measure pursue?",
+        other => return Cow::Owned(format!("What is `{other}`?")),
+    })
 }

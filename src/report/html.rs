@@ -82,7 +82,7 @@ pub fn legend() -> String {
 pub fn render(r: &Report) -> String {
     let e = r.eval;
     let mut b = String::new();
-    let _ = writeln!(b, "<h1>{}</h1>", esc(&e.title));
+    let _ = writeln!(b, "<h1>{}</h1>", esc(e.title));
     let inv = e
         .investment_date
         .map(|d| format!(" · investments made {d}"))
@@ -90,9 +90,9 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(
         b,
         "<p class=\"meta\">Policy <code>{}</code> · {} ({}) · assessed on {}{} · rulesets <code>{}</code></p>",
-        esc(&e.policy),
+        esc(e.policy),
         esc(&r.country_name()),
-        esc(&e.country),
+        esc(e.country),
         e.date,
         esc(&inv),
         esc(r.rulesets)
@@ -162,7 +162,7 @@ pub fn render(r: &Report) -> String {
             b,
             "<tr><td>{}</td><td>{}</td><td>{cite}</td><td>{}</td><td>{why}{trace}</td></tr>",
             badge(f.status),
-            esc(&f.measure),
+            esc(f.measure),
             esc(&f.partners.join(", "))
         );
     }
@@ -174,14 +174,14 @@ pub fn render(r: &Report) -> String {
                 b,
                 "<li><b>{}</b> <code>{}</code><ul>",
                 esc(&q.question),
-                esc(&q.fact)
+                esc(q.fact)
             );
             for a in &q.affects {
                 let cite = r
                     .model
                     .instruments
-                    .get(&a.instrument)
-                    .map_or(a.article.clone(), |i| i.citation(&a.article));
+                    .get(a.instrument)
+                    .map_or(a.article.to_string(), |i| i.citation(a.article));
                 let answers = match (a.if_yes, a.if_no) {
                     (Some(y), Some(n)) => {
                         format!(" — if yes: {}; if no: {}", y.as_str(), n.as_str())
@@ -191,7 +191,7 @@ pub fn render(r: &Report) -> String {
                 let _ = write!(
                     b,
                     "<li>{} under {}: now {}{}</li>",
-                    esc(&a.measure),
+                    esc(a.measure),
                     esc(&cite),
                     a.now.as_str(),
                     esc(&answers)
@@ -201,5 +201,5 @@ pub fn render(r: &Report) -> String {
         }
         b.push_str("</ol>\n");
     }
-    page(&e.title, &b)
+    page(e.title, &b)
 }

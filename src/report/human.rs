@@ -17,7 +17,7 @@ pub fn render(r: &Report, color: bool, width: usize) -> String {
             s.to_string()
         }
     };
-    let _ = writeln!(o, "{} — {}", paint("1", &e.policy), e.title);
+    let _ = writeln!(o, "{} — {}", paint("1", e.policy), e.title);
     let inv = e
         .investment_date
         .map(|d| format!(" · investments made {d}"))
@@ -52,7 +52,7 @@ pub fn render(r: &Report, color: bool, width: usize) -> String {
             .map(|f| {
                 [
                     f.status.as_str().to_string(),
-                    f.measure.clone(),
+                    f.measure.to_string(),
                     f.cite.clone(),
                     f.partners.join(", "),
                 ]
@@ -130,8 +130,8 @@ pub fn render(r: &Report, color: bool, width: usize) -> String {
                 let cite = r
                     .model
                     .instruments
-                    .get(&a.instrument)
-                    .map_or(a.article.clone(), |i| i.citation(&a.article));
+                    .get(a.instrument)
+                    .map_or(a.article.to_string(), |i| i.citation(a.article));
                 let _ = writeln!(
                     o,
                     "     affects {} × {cite}{partners}: now {}{answers}",
@@ -177,7 +177,7 @@ fn finding_diag(f: &Finding) -> Diag {
         d = d.label(ms, format!("measure `{}`", f.measure));
     }
     d = d.label(f.span, f.cite.clone());
-    let mut help = f.summary.clone();
+    let mut help = f.summary.to_string();
     for x in &f.exceptions {
         let _ = write!(help, "\n{}", defence_line(x, 0));
     }

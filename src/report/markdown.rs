@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 pub fn render(r: &Report) -> String {
     let e = r.eval;
     let mut o = String::new();
-    let _ = writeln!(o, "# {}\n", md(&e.title));
+    let _ = writeln!(o, "# {}\n", md(e.title));
     let inv = e
         .investment_date
         .map(|d| format!(", investments made on {d}"))
@@ -50,7 +50,7 @@ pub fn render(r: &Report) -> String {
                 o,
                 "| {} | {} | {} | {} | {} |",
                 f.status.as_str(),
-                md(&f.measure),
+                md(f.measure),
                 cite_link(f),
                 md(&f.partners.join(", ")),
                 md(&why(f))
@@ -78,7 +78,7 @@ pub fn render(r: &Report) -> String {
                 o,
                 "| {} | {} | {} | {} | {} |",
                 f.status.as_str(),
-                md(&f.measure),
+                md(f.measure),
                 cite_link(f),
                 md(&f.partners.join(", ")),
                 md(&why(f))
@@ -99,8 +99,8 @@ pub fn render(r: &Report) -> String {
                 let cite = r
                     .model
                     .instruments
-                    .get(&a.instrument)
-                    .map_or(a.article.clone(), |i| i.citation(&a.article));
+                    .get(a.instrument)
+                    .map_or(a.article.to_string(), |i| i.citation(a.article));
                 let answers = match (a.if_yes, a.if_no) {
                     (Some(y), Some(n)) => {
                         format!(" — if yes: {}; if no: {}", y.as_str(), n.as_str())
@@ -110,7 +110,7 @@ pub fn render(r: &Report) -> String {
                 let _ = writeln!(
                     o,
                     "   - {} under {}: now {}{answers}",
-                    md(&a.measure),
+                    md(a.measure),
                     md(&cite),
                     a.now.as_str()
                 );
@@ -154,7 +154,7 @@ pub fn render(r: &Report) -> String {
         if let Some(u) = &f.source_url
             && !seen.contains(u)
         {
-            seen.push(u.clone());
+            seen.push(*u);
             let _ = writeln!(o, "- {}: <{}>", md(&f.cite), u);
         }
     }
@@ -183,7 +183,7 @@ fn cite_link(f: &crate::eval::Finding) -> String {
 }
 
 fn why(f: &crate::eval::Finding) -> String {
-    let mut s = f.summary.clone();
+    let mut s = f.summary.to_string();
     let failed: Vec<String> = f
         .exceptions
         .iter()

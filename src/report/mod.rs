@@ -14,7 +14,7 @@ use crate::source::{Location, Sources};
 
 /// An evaluation with what renderers need around it.
 pub struct Report<'a> {
-    pub eval: &'a Evaluation,
+    pub eval: &'a Evaluation<'a>,
     pub model: &'a Model,
     pub sources: &'a Sources,
     /// The rulesets' content hash.
@@ -22,12 +22,12 @@ pub struct Report<'a> {
     pub explain: bool,
 }
 
-impl Report<'_> {
+impl<'a> Report<'a> {
     pub fn country_name(&self) -> String {
         self.model
             .countries
-            .get(&self.eval.country)
-            .map_or(self.eval.country.clone(), |c| c.name.clone())
+            .get(self.eval.country)
+            .map_or(self.eval.country.to_string(), |c| c.name.clone())
     }
 
     pub fn location(&self, span: crate::source::Span) -> Location {
@@ -35,8 +35,8 @@ impl Report<'_> {
     }
 
     /// Findings in reading order: conflicts first, then by measure and instrument order.
-    pub fn ordered(&self) -> Vec<&crate::eval::Finding> {
-        let mut v: Vec<&crate::eval::Finding> = self.eval.findings.iter().collect();
+    pub fn ordered(&self) -> Vec<&'a crate::eval::Finding<'a>> {
+        let mut v: Vec<&'a crate::eval::Finding<'a>> = self.eval.findings.iter().collect();
         v.sort_by_key(|f| status_rank(f.status));
         v
     }

@@ -7,7 +7,6 @@ use crate::diag::{Diag, did_you_mean};
 use crate::model::*;
 use crate::source::Span;
 use crate::syntax::ast::{ArticleBlock, Ident, QRef, Stmt, StmtKind, Value};
-use indexmap::IndexMap;
 
 /// An article block waiting to be resolved (it may copy another that is not resolved yet).
 struct Pending<'a> {
@@ -224,9 +223,9 @@ impl<'a> Resolver<'a> {
             partners: PartnersMode::All,
             enforcement: None,
             caveat: None,
-            parties: IndexMap::new(),
-            provisions: IndexMap::new(),
-            defences: IndexMap::new(),
+            parties: Map::default(),
+            provisions: Map::default(),
+            defences: Map::default(),
             draft: false,
             span,
         };
@@ -524,12 +523,13 @@ impl<'a> Resolver<'a> {
             );
             return;
         }
-        let from = b.from.as_ref().map(|q| DefRef {
-            instrument: q
-                .instrument
-                .as_ref()
-                .map_or(inst_id.to_string(), |i| i.name.clone()),
-            label: q.article.value.clone(),
+        let from = b.from.as_ref().map(|q| {
+            DefRef::new(
+                q.instrument
+                    .as_ref()
+                    .map_or(inst_id.to_string(), |i| i.name.clone()),
+                q.article.value.clone(),
+            )
         });
         // Duplicate labels within the instrument.
         let first = self
@@ -608,13 +608,12 @@ impl<'a> Resolver<'a> {
     }
 
     fn qualify(&mut self, inst_id: &str, q: &QRef) -> DefRef {
-        DefRef {
-            instrument: q
-                .instrument
+        DefRef::new(
+            q.instrument
                 .as_ref()
                 .map_or(inst_id.to_string(), |i| i.name.clone()),
-            label: q.article.value.clone(),
-        }
+            q.article.value.clone(),
+        )
     }
 
     fn provision(
@@ -898,10 +897,7 @@ impl<'a> Resolver<'a> {
         }
         let remap = |r: &DefRef| -> DefRef {
             if r.instrument == source.id {
-                DefRef {
-                    instrument: inst_id.to_string(),
-                    label: r.label.clone(),
-                }
+                DefRef::new(inst_id.to_string(), r.label.clone())
             } else {
                 r.clone()
             }
@@ -915,10 +911,7 @@ impl<'a> Resolver<'a> {
             }
             let mut c = p.clone();
             c.instrument = inst_id.to_string();
-            c.from = Some(DefRef {
-                instrument: source.id.clone(),
-                label: label.clone(),
-            });
+            c.from = Some(DefRef::new(source.id.clone(), label.clone()));
             c.carve_outs = c.carve_outs.iter().map(remap).collect();
             c.exceptions = c.exceptions.iter().map(remap).collect();
             c.incorporated = true;
@@ -931,10 +924,7 @@ impl<'a> Resolver<'a> {
             }
             let mut c = d.clone();
             c.instrument = inst_id.to_string();
-            c.from = Some(DefRef {
-                instrument: source.id.clone(),
-                label: label.clone(),
-            });
+            c.from = Some(DefRef::new(source.id.clone(), label.clone()));
             c.subject_to = c.subject_to.iter().map(remap).collect();
             c.incorporated = true;
             c.span = src.span;

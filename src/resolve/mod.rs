@@ -15,7 +15,7 @@ use crate::syntax::ast::{
     self, ArticleBlock, Expr, ExprKind, Ident, SetItem, Stmt, StmtKind, Str, Value,
 };
 use crate::syntax::format;
-use indexmap::IndexMap;
+
 use load::Loaded;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -40,11 +40,11 @@ pub(crate) struct Resolver<'a> {
     pub(crate) diags: Vec<Diag>,
     /// Where each name was first defined, per namespace (for duplicate reports).
     defined: HashMap<(&'static str, String), Span>,
-    groups_ast: IndexMap<String, &'a Stmt>,
-    kinds_ast: IndexMap<String, &'a Stmt>,
-    products_ast: IndexMap<String, &'a Stmt>,
+    groups_ast: Map<String, &'a Stmt>,
+    kinds_ast: Map<String, &'a Stmt>,
+    products_ast: Map<String, &'a Stmt>,
     objectives_ast: Vec<&'a Stmt>,
-    instruments_ast: IndexMap<String, &'a Stmt>,
+    instruments_ast: Map<String, &'a Stmt>,
     policies_ast: Vec<&'a Stmt>,
     tests_ast: Vec<&'a Stmt>,
 }
@@ -685,7 +685,7 @@ impl<'a> Resolver<'a> {
             .map(|(k, v)| (k.clone(), *v))
             .collect();
         // Direct members first.
-        let mut direct: IndexMap<String, (Group, Vec<Ident>)> = IndexMap::new();
+        let mut direct: Map<String, (Group, Vec<Ident>)> = Map::default();
         for (id, stmt) in &asts {
             let StmtKind::Group { title, body, .. } = &stmt.kind else {
                 continue;
@@ -694,7 +694,7 @@ impl<'a> Resolver<'a> {
                 id: id.clone(),
                 title: title.value.clone(),
                 source: None,
-                members: IndexMap::new(),
+                members: Map::default(),
                 span: stmt.span,
             };
             let mut includes = Vec::new();
@@ -736,7 +736,7 @@ impl<'a> Resolver<'a> {
         let names: Vec<String> = direct.keys().cloned().collect();
         for name in names {
             let mut seen = vec![name.clone()];
-            let mut members = IndexMap::new();
+            let mut members = Map::default();
             self.flatten_group(&name, &direct, &mut seen, &mut members);
             if let Some((mut g, _)) = direct.get(&name).cloned() {
                 g.members = members;
@@ -748,9 +748,9 @@ impl<'a> Resolver<'a> {
     fn flatten_group(
         &mut self,
         name: &str,
-        direct: &IndexMap<String, (Group, Vec<Ident>)>,
+        direct: &Map<String, (Group, Vec<Ident>)>,
         seen: &mut Vec<String>,
-        out: &mut IndexMap<String, Vec<Interval>>,
+        out: &mut Map<String, Vec<Interval>>,
     ) {
         let Some((g, includes)) = direct.get(name) else {
             return;
@@ -797,7 +797,7 @@ impl<'a> Resolver<'a> {
             .iter()
             .map(|(k, v)| (k.clone(), *v))
             .collect();
-        let mut direct: IndexMap<String, (ProductTable, Vec<Ident>)> = IndexMap::new();
+        let mut direct: Map<String, (ProductTable, Vec<Ident>)> = Map::default();
         for (id, stmt) in &asts {
             let StmtKind::Products { title, body, .. } = &stmt.kind else {
                 continue;
@@ -854,7 +854,7 @@ impl<'a> Resolver<'a> {
     fn flatten_products(
         &mut self,
         name: &str,
-        direct: &IndexMap<String, (ProductTable, Vec<Ident>)>,
+        direct: &Map<String, (ProductTable, Vec<Ident>)>,
         seen: &mut Vec<String>,
         out: &mut Vec<ProductLine>,
     ) {
@@ -1043,7 +1043,7 @@ impl<'a> Resolver<'a> {
                     kind: String::new(),
                     imposed_as: None,
                     rate: None,
-                    facts: IndexMap::new(),
+                    facts: Map::default(),
                     span: s.span,
                 };
                 for b in body {

@@ -5,7 +5,7 @@ use crate::diag::Diag;
 use crate::model::*;
 use crate::source::Span;
 use crate::syntax::ast::{self, File, Stmt, StmtKind};
-use indexmap::IndexMap;
+
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
@@ -56,7 +56,7 @@ pub fn resolve_policies(model: &Model, files: &[&File]) -> (Vec<Policy>, Vec<Tes
         }
     }
     // Tests in policy files may check the policies defined beside them.
-    let extra: IndexMap<String, Policy> = out.iter().map(|p| (p.id.clone(), p.clone())).collect();
+    let extra: Map<String, Policy> = out.iter().map(|p| (p.id.clone(), p.clone())).collect();
     for f in files {
         for item in &f.items {
             if matches!(item.kind, StmtKind::Test { .. })
@@ -172,7 +172,7 @@ impl<'a> Resolver<'a> {
             rate: None,
             until: None,
             objective: None,
-            facts: IndexMap::new(),
+            facts: Map::default(),
             span: Some(id.span),
             kind_span: None,
         };
@@ -291,7 +291,7 @@ impl<'a> Resolver<'a> {
     pub(super) fn test_case(
         &mut self,
         stmt: &Stmt,
-        extra: &IndexMap<String, Policy>,
+        extra: &Map<String, Policy>,
     ) -> Option<TestCase> {
         let StmtKind::Test { name, body } = &stmt.kind else {
             return None;
@@ -457,10 +457,7 @@ impl<'a> Resolver<'a> {
                         measure: measure.name.clone(),
                         instrument: inst,
                         article: art,
-                        defence: DefRef {
-                            instrument: d_inst,
-                            label: defence.article.value.clone(),
-                        },
+                        defence: DefRef::new(d_inst, defence.article.value.clone()),
                         outcome: match outcome.name.as_str() {
                             "holds" => Outcome::Holds,
                             "fails" => Outcome::Fails,
@@ -570,7 +567,7 @@ impl<'a> Resolver<'a> {
 
     pub(super) fn build_index(&mut self) {
         let m = self.model.to_mut();
-        let mut counts: HashMap<String, Vec<String>> = HashMap::new();
+        let mut counts: FastMap<String, Vec<String>> = FastMap::default();
         for (id, _) in m.kinds.iter() {
             let mut seen = vec![id.clone()];
             let mut i = 0;
@@ -586,8 +583,8 @@ impl<'a> Resolver<'a> {
             }
             counts.insert(id.clone(), seen);
         }
-        let mut by_kind: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
-        let mut by_country: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_kind: FastMap<String, Vec<(usize, usize)>> = FastMap::default();
+        let mut by_country: FastMap<String, Vec<usize>> = FastMap::default();
         for (ii, inst) in m.instruments.values().enumerate() {
             for code in inst.parties.keys() {
                 by_country.entry(code.clone()).or_default().push(ii);
@@ -604,10 +601,47 @@ impl<'a> Resolver<'a> {
         for v in by_kind.values_mut() {
             v.sort_unstable();
         }
+        let mut always: FastMap<String, Vec<String>> = FastMap::default();
+        for (id, _) in m.kinds.iter() {
+            let mut seen = vec![id.clone()];
+            let mut i = 0;
+            while i < seen.len() {
+                if let Some(k) = m.kinds.get(&seen[i]) {
+                    for c in k.counts_as.iter().filter(|c| c.when.is_none()) {
+                        if !seen.contains(&c.target) {
+                            seen.push(c.target.clone());
+                        }
+                    }
+                }
+                i += 1;
+            }
+            always.insert(id.clone(), seen);
+        }
+        let mut defences: FastMap<DefRef, (usize, usize)> = FastMap::default();
+        for (ii, inst) in m.instruments.values().enumerate() {
+            for (di, d) in inst.defences.values().enumerate() {
+                defences.insert(DefRef::new(inst.id.clone(), d.label.clone()), (ii, di));
+            }
+        }
+        // Resolve every reference to an exception, carve-out or condition to its position.
+        for inst in m.instruments.values_mut() {
+            for p in inst.provisions.values_mut() {
+                for r in p.carve_outs.iter_mut().chain(p.exceptions.iter_mut()) {
+                    r.at = defences.get(r).copied();
+                }
+            }
+            for d in inst.defences.values_mut() {
+                for r in d.subject_to.iter_mut() {
+                    r.at = defences.get(r).copied();
+                }
+            }
+        }
         m.index = Index {
             provisions_by_kind: by_kind,
             instruments_by_country: by_country,
             counts_as: counts,
+            counts_as_always: always,
+            defences,
         };
     }
 
@@ -653,10 +687,7 @@ impl<'a> Resolver<'a> {
                             .help("every exception, carve-out and condition needs the URL of its official text"),
                     );
                 }
-                let r = DefRef {
-                    instrument: inst.id.clone(),
-                    label: d.label.clone(),
-                };
+                let r = DefRef::new(inst.id.clone(), d.label.clone());
                 if !listed.contains(&r) && !d.incorporated {
                     warnings.push(
                         Diag::warning("policyspace::lint::unreachable_exception", format!("{} \"{}\" of `{}` is never used", d.kind.as_str(), d.label, inst.id))

@@ -1,0 +1,176 @@
+//! `check` latency: one policy of five measures against a country bound by 150 instruments
+//! (after load), and the whole CLI process on a fixture with the embedded rulesets.
+//! Run: `cargo bench --bench check`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a benchmark program"
+)]
+
+#[allow(dead_code, reason = "shared with the other benchmark")]
+mod corpus;
+
+use policyspace::eval::Options;
+use policyspace::resolve::load::Loaded;
+use std::time::Instant;
+
+fn main() {
+    // ONLY_BRIEF=1 runs the status-only check alone, for profiling.
+    let only_brief = std::env::var("ONLY_BRIEF").is_ok();
+    let treaties = corpus::treaties(3300, "IDN", 150);
+    let mut loaded = Loaded::default();
+    for (name, text) in corpus::core().into_iter().chain([
+        ("generated.pspace".to_string(), treaties),
+        ("policy.pspace".to_string(), corpus::policy("IDN")),
+    ]) {
+        let id = loaded.sources.add(name, text);
+        let text = loaded
+            .sources
+            .get(id)
+            .map(|f| f.text.clone())
+            .unwrap_or_default();
+        let (mut f, d) = policyspace::syntax::parse(&text, id);
+        // The vocabulary's own tests refer to instruments the corpus does not have.
+        f.items
+            .retain(|i| !matches!(i.kind, policyspace::syntax::ast::StmtKind::Test { .. }));
+        loaded.files.push((id, f));
+        loaded.diags.extend(d);
+    }
+    let (model, diags) = policyspace::resolve::resolve(&loaded);
+    assert!(
+        diags.iter().all(|d| !d.is_error()),
+        "{:?}",
+        diags
+            .iter()
+            .filter(|d| d.is_error())
+            .take(3)
+            .collect::<Vec<_>>()
+    );
+    let bound = model
+        .index
+        .instruments_by_country
+        .get("IDN")
+        .map_or(0, Vec::len);
+    let policy = model.policies.get("bench").expect("policy");
+    let opts = Options::default();
+    if only_brief {
+        let o = Options {
+            brief: true,
+            no_answers: true,
+            ..Options::default()
+        };
+        for _ in 0..300 {
+            std::hint::black_box(policyspace::eval::check(&model, policy, &o));
+        }
+        return;
+    }
+    for _ in 0..50 {
+        std::hint::black_box(policyspace::eval::check(&model, policy, &opts));
+    }
+    let mut times = Vec::new();
+    let mut findings = 0;
+    for _ in 0..500 {
+        let t = Instant::now();
+        let ev = policyspace::eval::check(&model, policy, &opts);
+        times.push(t.elapsed().as_secs_f64() * 1e6);
+        findings = ev.findings.len();
+    }
+    let (med, p10, p90) = corpus::stats(times);
+    for (label, o) in [
+        (
+            "without what-if answers",
+            Options {
+                no_answers: true,
+                ..Options::default()
+            },
+        ),
+        (
+            "statuses only (brief, no answers)",
+            Options {
+                brief: true,
+                no_answers: true,
+                ..Options::default()
+            },
+        ),
+    ] {
+        let mut t2 = Vec::new();
+        for _ in 0..500 {
+            let t = Instant::now();
+            std::hint::black_box(policyspace::eval::check(&model, policy, &o));
+            t2.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        let (m2, a, b) = corpus::stats(t2);
+        println!("check {label}: {m2:.0} µs median (p10 {a:.0}, p90 {b:.0})");
+    }
+    println!(
+        "check: 5 measures × {bound} instruments binding IDN ({} in the corpus) → {findings} findings: {med:.0} µs median (p10 {p10:.0}, p90 {p90:.0})",
+        model.instruments.len()
+    );
+
+    // The real rulesets: five measures of Chile, the most treaty-dense country they hold.
+    let rs = policyspace::rulesets::Rulesets::embedded().expect("embedded");
+    let lp = rs
+        .policies_from_str("chl.pspace", &corpus::policy("CHL"))
+        .expect("policy");
+    let p = &lp.policies[0];
+    let bound = rs
+        .model
+        .index
+        .instruments_by_country
+        .get("CHL")
+        .map_or(0, Vec::len);
+    for (label, o) in [
+        ("full", Options::default()),
+        (
+            "statuses only",
+            Options {
+                brief: true,
+                no_answers: true,
+                ..Options::default()
+            },
+        ),
+    ] {
+        let mut t2 = Vec::new();
+        let mut n = 0;
+        for _ in 0..300 {
+            let t = Instant::now();
+            let ev = rs.check(p, &o);
+            n = ev.findings.len();
+            t2.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        let (m2, a, b) = corpus::stats(t2);
+        println!(
+            "check, embedded rulesets, 5 measures of CHL × {bound} instruments → {n} findings, {label}: {m2:.0} µs median (p10 {a:.0}, p90 {b:.0})"
+        );
+    }
+
+    // The CLI, end to end, on a dispute fixture with the embedded rulesets.
+    let exe = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/policyspace");
+    if exe.is_file() {
+        let mut times = Vec::new();
+        for _ in 0..30 {
+            let t = Instant::now();
+            let o = std::process::Command::new(&exe)
+                .args([
+                    "check",
+                    "fixtures/policies/wto/ds592-indonesia-raw-materials.pspace",
+                ])
+                .output()
+                .expect("runs");
+            assert_eq!(o.status.code(), Some(1));
+            times.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        let (med, p10, p90) = corpus::stats(times);
+        println!(
+            "CLI `check` DS592 with the embedded rulesets: {:.1} ms wall median (p10 {:.1}, p90 {:.1})",
+            med / 1e3,
+            p10 / 1e3,
+            p90 / 1e3
+        );
+    } else {
+        println!(
+            "CLI timing skipped: build target/release/policyspace first (cargo build --release)"
+        );
+    }
+}
