@@ -298,3 +298,94 @@ fn help_and_version() {
     assert_eq!(run(&["no-such-command"]).status.code(), Some(2));
     let _ = Path::new(DS592);
 }
+
+#[test]
+fn space_command() {
+    let base = [
+        "space",
+        "--country",
+        "IDN",
+        "--objective",
+        "domestic-value-addition",
+        "--products",
+        "2604",
+        "--date",
+        "2024-01-01",
+    ];
+    let o = run(&base);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("export-prohibition") && text.contains("blocked by GATT 1994 Art. XI:1"),
+        "{text}"
+    );
+    let mut json_args = base.to_vec();
+    json_args.extend(["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&run(&json_args).stdout).expect("JSON");
+    assert_eq!(v["schema"], "policyspace/report/v1");
+    assert_eq!(v["kind"], "space");
+    assert!(
+        v["space"]["options"]
+            .as_array()
+            .is_some_and(|a| a.len() > 5)
+    );
+    let mut html_args = base.to_vec();
+    html_args.extend(["--format", "html"]);
+    let html = stdout(&run(&html_args));
+    assert!(
+        html.starts_with("<!DOCTYPE html>")
+            && html.contains("id=\"legend\"")
+            && !html.contains("<script src")
+    );
+    let mut md_args = base.to_vec();
+    md_args.extend(["--format", "markdown"]);
+    assert!(stdout(&run(&md_args)).starts_with("# Policy space"));
+    let mut with = base.to_vec();
+    with.extend(["--with", "fixtures/drafts/raw-materials-chapter.pspace"]);
+    let w = run(&with);
+    assert_eq!(w.status.code(), Some(0), "{}", stderr(&w));
+    assert!(stdout(&w).contains("The price in policy space of signing"));
+    let bloc = run(&[
+        "space",
+        "--countries",
+        "COD,ZMB,ZWE",
+        "--objective",
+        "domestic-value-addition",
+        "--products",
+        "2605",
+        "--date",
+        "2025-06-01",
+    ]);
+    assert!(stdout(&bloc).contains("open to all:"));
+    let world = run(&[
+        "space",
+        "--world",
+        "--products",
+        "2604",
+        "--date",
+        "2025-01-01",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&world.stdout).expect("JSON");
+    assert_eq!(v["kind"], "world-map");
+    let bad = run(&["space", "--country", "IDN", "--objective", "value-addition"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("domestic-value-addition"),
+        "the message lists the objectives"
+    );
+    let bad_country = run(&["space", "--country", "IDX", "--objective", "revenue"]);
+    assert_eq!(bad_country.status.code(), Some(2));
+    let bad_without = run(&[
+        "space",
+        "--country",
+        "IDN",
+        "--objective",
+        "revenue",
+        "--without",
+        "rcpe",
+    ]);
+    assert_eq!(bad_without.status.code(), Some(2));
+    assert!(stderr(&bad_without).contains("did you mean `rcep`?"));
+}

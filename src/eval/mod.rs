@@ -130,6 +130,13 @@ pub struct Finding<'a> {
     pub span: Span,
     #[serde(skip)]
     pub measure_span: Option<Span>,
+    /// The provision applies and the measure is within what it prohibits, before carve-outs
+    /// and exceptions: a breach unless one of them is shown to hold.
+    pub prima_facie: bool,
+    /// The questions on which the provision's application itself turns (binding, kind, scope,
+    /// elements), as opposed to those of its carve-outs and exceptions.
+    #[serde(skip)]
+    pub scope_questions: Vec<&'a str>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -579,6 +586,8 @@ fn finding<'a>(
         summary: Cow::Borrowed(""),
     };
     let mut defences = Vec::new();
+    let mut prima_facie = false;
+    let mut scope_open: Vec<&'a str> = Vec::new();
     'eval: {
         if bind == T3::False {
             result.summary = if detail {
@@ -726,6 +735,8 @@ fn finding<'a>(
                 note_open(d.open.clone(), &mut open);
             }
         }
+        prima_facie = applies.and(elements) == T3::True;
+        scope_open = open.clone();
         let prima = applies.and(elements).and(carve.not());
         if prima == T3::False {
             result.status = Status::Compatible;
@@ -849,6 +860,12 @@ fn finding<'a>(
         effects: Vec::new(),
         span: prov.span,
         measure_span: m.kind_span.or(m.span),
+        prima_facie,
+        scope_questions: if matches!(result.status, Status::Conditional | Status::Tension) {
+            if prima_facie { Vec::new() } else { scope_open }
+        } else {
+            Vec::new()
+        },
     }
 }
 

@@ -44,6 +44,7 @@ fn finding(r: &Report, f: &Finding) -> Value {
         "title": f.title,
         "status": f.status,
         "binding": f.binding,
+        "prima_facie": f.prima_facie,
         "partners": f.partners,
         "summary": f.summary,
         "exceptions": f.exceptions.iter().map(defence).collect::<Vec<_>>(),

@@ -7,6 +7,7 @@ pub mod html;
 pub mod human;
 pub mod json;
 pub mod markdown;
+pub mod space;
 
 use crate::eval::Evaluation;
 use crate::model::{Model, Status};

@@ -1,0 +1,83 @@
+//! The world map: every country × every catalogued option, on the embedded rulesets and on a
+//! generated world-scale corpus (about 3,300 instruments, 194 countries). Uses every core.
+//! Run: `cargo bench --bench space`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a benchmark program"
+)]
+
+#[allow(dead_code, reason = "shared with the other benchmarks")]
+mod corpus;
+
+use policyspace::date::Date;
+use policyspace::resolve::load::Loaded;
+use std::time::Instant;
+
+fn main() {
+    let date = Date::parse("2025-01-01").expect("date");
+    let products = vec!["2604".to_string()];
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+
+    let rs = policyspace::rulesets::Rulesets::embedded().expect("embedded");
+    let countries =
+        policyspace::space::expand_countries(&rs.model, &["all".to_string()], date).expect("all");
+    let mut times = Vec::new();
+    let mut cells = 0;
+    for _ in 0..15 {
+        let t = Instant::now();
+        let w = policyspace::space::world(&rs.model, &countries, &products, date);
+        cells = w.rows.len() * w.options.len();
+        times.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    let (med, p10, p90) = corpus::stats(times);
+    println!(
+        "world map, embedded rulesets: {} countries × {} options = {cells} cells on {cores} cores: {:.0} ms median (p10 {:.0}, p90 {:.0})",
+        countries.len(),
+        cells / countries.len().max(1),
+        med / 1e3,
+        p10 / 1e3,
+        p90 / 1e3
+    );
+
+    let treaties = corpus::treaties(3300, "IDN", 150);
+    let mut loaded = Loaded::default();
+    for (name, text) in corpus::core()
+        .into_iter()
+        .chain(std::iter::once(("generated.pspace".to_string(), treaties)))
+    {
+        let id = loaded.sources.add(name, text);
+        let text = loaded
+            .sources
+            .get(id)
+            .map(|f| f.text.clone())
+            .unwrap_or_default();
+        let (mut f, d) = policyspace::syntax::parse(&text, id);
+        // The vocabulary's own tests refer to instruments the corpus does not have.
+        f.items
+            .retain(|i| !matches!(i.kind, policyspace::syntax::ast::StmtKind::Test { .. }));
+        loaded.files.push((id, f));
+        loaded.diags.extend(d);
+    }
+    let (model, diags) = policyspace::resolve::resolve(&loaded);
+    assert!(diags.iter().all(|d| !d.is_error()));
+    let countries = corpus::countries();
+    let mut times = Vec::new();
+    for _ in 0..7 {
+        let t = Instant::now();
+        let w = policyspace::space::world(&model, &countries, &products, date);
+        cells = w.rows.len() * w.options.len();
+        times.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    let (med, p10, p90) = corpus::stats(times);
+    println!(
+        "world map, generated corpus ({} instruments): {} countries × {} options = {cells} cells on {cores} cores: {:.0} ms median (p10 {:.0}, p90 {:.0})",
+        model.instruments.len(),
+        countries.len(),
+        cells / countries.len().max(1),
+        med / 1e3,
+        p10 / 1e3,
+        p90 / 1e3
+    );
+}
