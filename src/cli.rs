@@ -323,9 +323,11 @@ fn lint(out: &Out, paths: &[PathBuf], rulesets: Option<&Path>, deny: bool) -> i3
     0
 }
 
-/// A directory that holds a whole ruleset tree (it declares the countries), rather than extra files.
+/// A directory that holds a whole ruleset tree (by convention it has a `core/` directory for
+/// its vocabulary), rather than extra files (policies, tests, drafts) to load on top of the
+/// rulesets.
 fn looks_like_rulesets(dir: &Path) -> bool {
-    dir.join("core").join("countries.pspace").is_file()
+    dir.join("core").is_dir()
 }
 
 fn pspace_files(paths: &[PathBuf]) -> Vec<PathBuf> {

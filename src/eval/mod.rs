@@ -16,6 +16,16 @@ use std::borrow::Cow;
 /// The pseudo-fact for an unknown investment date (sunset questions).
 pub const INVESTMENT_DATE_QUESTION: &str = "investment-date";
 
+/// Open questions that are not declared facts: attributes of the measure or the policy.
+pub const BUILTIN_QUESTIONS: &[&str] = &[
+    INVESTMENT_DATE_QUESTION,
+    "rate",
+    "products",
+    "imposed-as",
+    "targets",
+    "objective",
+];
+
 /// Evaluation options.
 #[derive(Clone, Debug, Default)]
 pub struct Options {

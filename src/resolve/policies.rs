@@ -468,7 +468,7 @@ impl<'a> Resolver<'a> {
                 }
                 StmtKind::ExpectQuestion { fact } => {
                     if !self.model.facts.contains_key(&fact.name)
-                        && fact.name != crate::eval::INVESTMENT_DATE_QUESTION
+                        && !crate::eval::BUILTIN_QUESTIONS.contains(&fact.name.as_str())
                     {
                         let c = self.model.facts.keys().cloned().collect();
                         self.unknown(super::NS_FACT, fact, c);
