@@ -12,41 +12,16 @@
 mod corpus;
 
 use policyspace::eval::Options;
-use policyspace::resolve::load::Loaded;
 use std::time::Instant;
 
 fn main() {
     // ONLY_BRIEF=1 runs the status-only check alone, for profiling.
     let only_brief = std::env::var("ONLY_BRIEF").is_ok();
     let treaties = corpus::treaties(3300, "IDN", 150);
-    let mut loaded = Loaded::default();
-    for (name, text) in corpus::core().into_iter().chain([
+    let model = corpus::model(vec![
         ("generated.pspace".to_string(), treaties),
         ("policy.pspace".to_string(), corpus::policy("IDN")),
-    ]) {
-        let id = loaded.sources.add(name, text);
-        let text = loaded
-            .sources
-            .get(id)
-            .map(|f| f.text.clone())
-            .unwrap_or_default();
-        let (mut f, d) = policyspace::syntax::parse(&text, id);
-        // The vocabulary's own tests refer to instruments the corpus does not have.
-        f.items
-            .retain(|i| !matches!(i.kind, policyspace::syntax::ast::StmtKind::Test { .. }));
-        loaded.files.push((id, f));
-        loaded.diags.extend(d);
-    }
-    let (model, diags) = policyspace::resolve::resolve(&loaded);
-    assert!(
-        diags.iter().all(|d| !d.is_error()),
-        "{:?}",
-        diags
-            .iter()
-            .filter(|d| d.is_error())
-            .take(3)
-            .collect::<Vec<_>>()
-    );
+    ]);
     let bound = model
         .index
         .instruments_by_country

@@ -214,3 +214,26 @@ pub fn stats(mut v: Vec<f64>) -> (f64, f64, f64) {
     let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
     (at(0.5), at(0.1), at(0.9))
 }
+
+/// Parse and resolve the core vocabulary with extra files (the generated treaties, a policy).
+pub fn model(extra: Vec<(String, String)>) -> policyspace::model::Model {
+    let mut loaded = policyspace::resolve::load::Loaded::default();
+    for (name, text) in core().into_iter().chain(extra) {
+        let id = loaded.sources.add(name, text);
+        let text = loaded
+            .sources
+            .get(id)
+            .map(|f| f.text.clone())
+            .unwrap_or_default();
+        let (mut f, d) = policyspace::syntax::parse(&text, id);
+        // The vocabulary's own tests refer to instruments the corpus does not have.
+        f.items
+            .retain(|i| !matches!(i.kind, policyspace::syntax::ast::StmtKind::Test { .. }));
+        loaded.files.push((id, f));
+        loaded.diags.extend(d);
+    }
+    let (model, diags) = policyspace::resolve::resolve(&loaded);
+    let errors: Vec<_> = diags.iter().filter(|d| d.is_error()).take(3).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    model
+}

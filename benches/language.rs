@@ -10,7 +10,6 @@
 #[allow(dead_code, reason = "shared with the other benchmark")]
 mod corpus;
 
-use policyspace::resolve::load::Loaded;
 use policyspace::source::FileId;
 use std::time::Instant;
 
@@ -55,34 +54,7 @@ fn main() {
     let mut instruments = 0;
     for _ in 0..7 {
         let t = Instant::now();
-        let mut loaded = Loaded::default();
-        for (name, text) in corpus::core().into_iter().chain(std::iter::once((
-            "generated.pspace".to_string(),
-            treaties.clone(),
-        ))) {
-            let id = loaded.sources.add(name, text);
-            let text = loaded
-                .sources
-                .get(id)
-                .map(|f| f.text.clone())
-                .unwrap_or_default();
-            let (mut f, d) = policyspace::syntax::parse(&text, id);
-            // The vocabulary's own tests refer to instruments the corpus does not have.
-            f.items
-                .retain(|i| !matches!(i.kind, policyspace::syntax::ast::StmtKind::Test { .. }));
-            loaded.files.push((id, f));
-            loaded.diags.extend(d);
-        }
-        let (model, diags) = policyspace::resolve::resolve(&loaded);
-        assert!(
-            diags.iter().all(|d| !d.is_error()),
-            "{:?}",
-            diags
-                .iter()
-                .filter(|d| d.is_error())
-                .take(3)
-                .collect::<Vec<_>>()
-        );
+        let model = corpus::model(vec![("generated.pspace".to_string(), treaties.clone())]);
         instruments = model.instruments.len();
         times.push(t.elapsed().as_secs_f64() * 1e6);
     }

@@ -12,7 +12,6 @@
 mod corpus;
 
 use policyspace::date::Date;
-use policyspace::resolve::load::Loaded;
 use std::time::Instant;
 
 fn main() {
@@ -42,26 +41,7 @@ fn main() {
     );
 
     let treaties = corpus::treaties(3300, "IDN", 150);
-    let mut loaded = Loaded::default();
-    for (name, text) in corpus::core()
-        .into_iter()
-        .chain(std::iter::once(("generated.pspace".to_string(), treaties)))
-    {
-        let id = loaded.sources.add(name, text);
-        let text = loaded
-            .sources
-            .get(id)
-            .map(|f| f.text.clone())
-            .unwrap_or_default();
-        let (mut f, d) = policyspace::syntax::parse(&text, id);
-        // The vocabulary's own tests refer to instruments the corpus does not have.
-        f.items
-            .retain(|i| !matches!(i.kind, policyspace::syntax::ast::StmtKind::Test { .. }));
-        loaded.files.push((id, f));
-        loaded.diags.extend(d);
-    }
-    let (model, diags) = policyspace::resolve::resolve(&loaded);
-    assert!(diags.iter().all(|d| !d.is_error()));
+    let model = corpus::model(vec![("generated.pspace".to_string(), treaties)]);
     let countries = corpus::countries();
     let mut times = Vec::new();
     for _ in 0..7 {

@@ -29,62 +29,21 @@ pub fn render(r: &Report) -> String {
         r.count_line()
     );
 
-    let conflicts: Vec<_> = r
-        .ordered()
-        .into_iter()
-        .filter(|f| {
-            matches!(
-                f.status,
-                Status::Breach | Status::Conditional | Status::Tension
-            )
-        })
-        .collect();
+    let (conflicts, others): (Vec<_>, Vec<_>) = r.ordered().into_iter().partition(|f| {
+        matches!(
+            f.status,
+            Status::Breach | Status::Conditional | Status::Tension
+        )
+    });
+    let _ = writeln!(o, "## Conflicts\n");
     if conflicts.is_empty() {
-        let _ = writeln!(o, "## Conflicts\n\nNone on the stated facts.\n");
+        let _ = writeln!(o, "None on the stated facts.\n");
     } else {
-        let _ = writeln!(o, "## Conflicts\n");
-        let _ = writeln!(o, "| Status | Measure | Provision | Partners | Why |");
-        let _ = writeln!(o, "|---|---|---|---|---|");
-        for f in &conflicts {
-            let _ = writeln!(
-                o,
-                "| {} | {} | {} | {} | {} |",
-                f.status.as_str(),
-                md(f.measure),
-                cite_link(f),
-                md(&f.partners.join(", ")),
-                md(&why(f))
-            );
-        }
-        o.push('\n');
+        table(&mut o, &conflicts);
     }
-
-    let others: Vec<_> = r
-        .ordered()
-        .into_iter()
-        .filter(|f| {
-            !matches!(
-                f.status,
-                Status::Breach | Status::Conditional | Status::Tension
-            )
-        })
-        .collect();
     if !others.is_empty() {
         let _ = writeln!(o, "## Provisions that apply without conflict\n");
-        let _ = writeln!(o, "| Status | Measure | Provision | Partners | Why |");
-        let _ = writeln!(o, "|---|---|---|---|---|");
-        for f in &others {
-            let _ = writeln!(
-                o,
-                "| {} | {} | {} | {} | {} |",
-                f.status.as_str(),
-                md(f.measure),
-                cite_link(f),
-                md(&f.partners.join(", ")),
-                md(&why(f))
-            );
-        }
-        o.push('\n');
+        table(&mut o, &others);
     }
 
     if !e.open_questions.is_empty() {
@@ -169,6 +128,23 @@ pub fn render(r: &Report) -> String {
     );
     let _ = writeln!(o, "\nRulesets: `{}`.", r.rulesets);
     o
+}
+
+fn table(o: &mut String, findings: &[&crate::eval::Finding]) {
+    let _ = writeln!(o, "| Status | Measure | Provision | Partners | Why |");
+    let _ = writeln!(o, "|---|---|---|---|---|");
+    for f in findings {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} |",
+            f.status.as_str(),
+            md(f.measure),
+            cite_link(f),
+            md(&f.partners.join(", ")),
+            md(&why(f))
+        );
+    }
+    o.push('\n');
 }
 
 fn cite_link(f: &crate::eval::Finding) -> String {

@@ -735,9 +735,22 @@ impl<'a> Resolver<'a> {
         // Flatten includes, detecting cycles.
         let names: Vec<String> = direct.keys().cloned().collect();
         for name in names {
-            let mut seen = vec![name.clone()];
-            let mut members = Map::default();
-            self.flatten_group(&name, &direct, &mut seen, &mut members);
+            let mut members: Map<String, Vec<Interval>> = Map::default();
+            for g in self.included(
+                &name,
+                &direct,
+                NS_GROUP,
+                "policyspace::resolve::group_cycle",
+            ) {
+                if let Some((grp, _)) = direct.get(&g) {
+                    for (code, iv) in &grp.members {
+                        members
+                            .entry(code.clone())
+                            .or_default()
+                            .extend(iv.iter().copied());
+                    }
+                }
+            }
             if let Some((mut g, _)) = direct.get(&name).cloned() {
                 g.members = members;
                 self.model.to_mut().groups.insert(name.clone(), g);
@@ -745,50 +758,53 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn flatten_group(
+    /// The names a table reaches through `include` (itself first, each once), reporting include
+    /// cycles and unknown names (once, from the table where they are written).
+    fn included<T>(
         &mut self,
-        name: &str,
-        direct: &Map<String, (Group, Vec<Ident>)>,
-        seen: &mut Vec<String>,
-        out: &mut Map<String, Vec<Interval>>,
-    ) {
-        let Some((g, includes)) = direct.get(name) else {
-            return;
-        };
-        for (code, iv) in &g.members {
-            out.entry(code.clone())
-                .or_default()
-                .extend(iv.iter().copied());
-        }
-        for inc in includes {
-            if seen.contains(&inc.name) {
-                if seen.first() == Some(&inc.name) {
-                    self.err(
-                        Diag::error(
-                            "policyspace::resolve::group_cycle",
-                            format!("group `{}` includes itself", inc.name),
-                        )
-                        .label(inc.span, "this include closes a cycle")
-                        .help(format!(
-                            "the groups include each other: {} → {}",
-                            seen.join(" → "),
-                            inc.name
-                        )),
-                    );
-                }
+        start: &str,
+        direct: &Map<String, (T, Vec<Ident>)>,
+        ns: &'static str,
+        cycle_code: &'static str,
+    ) -> Vec<String> {
+        let mut out = vec![start.to_string()];
+        let mut stack: Vec<(String, Vec<String>)> =
+            vec![(start.to_string(), vec![start.to_string()])];
+        while let Some((name, path)) = stack.pop() {
+            let Some((_, includes)) = direct.get(&name) else {
                 continue;
-            }
-            if !direct.contains_key(&inc.name) {
-                if seen.len() == 1 {
-                    let c = direct.keys().cloned().collect();
-                    self.unknown(NS_GROUP, inc, c);
+            };
+            for inc in includes {
+                if path.contains(&inc.name) {
+                    if inc.name == start {
+                        self.err(
+                            Diag::error(cycle_code, format!("{ns} `{}` includes itself", inc.name))
+                                .label(inc.span, "this include closes a cycle")
+                                .help(format!(
+                                    "they include each other: {} → {}",
+                                    path.join(" → "),
+                                    inc.name
+                                )),
+                        );
+                    }
+                    continue;
                 }
-                continue;
+                if !direct.contains_key(&inc.name) {
+                    if name == start {
+                        let c = direct.keys().cloned().collect();
+                        self.unknown(ns, inc, c);
+                    }
+                    continue;
+                }
+                if !out.contains(&inc.name) {
+                    out.push(inc.name.clone());
+                }
+                let mut p = path.clone();
+                p.push(inc.name.clone());
+                stack.push((inc.name.clone(), p));
             }
-            seen.push(inc.name.clone());
-            self.flatten_group(&inc.name, direct, seen, out);
-            seen.pop();
         }
+        out
     }
 
     fn resolve_products(&mut self) {
@@ -839,57 +855,23 @@ impl<'a> Resolver<'a> {
         }
         let names: Vec<String> = direct.keys().cloned().collect();
         for name in names {
-            let mut seen = vec![name.clone()];
-            let mut lines = Vec::new();
-            self.flatten_products(&name, &direct, &mut seen, &mut lines);
+            let mut lines: Vec<ProductLine> = Vec::new();
+            for t in self.included(
+                &name,
+                &direct,
+                NS_PRODUCTS,
+                "policyspace::resolve::product_table_cycle",
+            ) {
+                if let Some((table, _)) = direct.get(&t) {
+                    lines.extend(table.lines.iter().cloned());
+                }
+            }
             if let Some((mut t, _)) = direct.get(&name).cloned() {
                 let mut uniq = HashSet::new();
                 lines.retain(|l: &ProductLine| uniq.insert(l.code.clone()));
                 t.lines = lines;
                 self.model.to_mut().products.insert(name.clone(), t);
             }
-        }
-    }
-
-    fn flatten_products(
-        &mut self,
-        name: &str,
-        direct: &Map<String, (ProductTable, Vec<Ident>)>,
-        seen: &mut Vec<String>,
-        out: &mut Vec<ProductLine>,
-    ) {
-        let Some((t, includes)) = direct.get(name) else {
-            return;
-        };
-        out.extend(t.lines.iter().cloned());
-        for inc in includes {
-            if seen.contains(&inc.name) {
-                if seen.first() == Some(&inc.name) {
-                    self.err(
-                        Diag::error(
-                            "policyspace::resolve::product_table_cycle",
-                            format!("product table `{}` includes itself", inc.name),
-                        )
-                        .label(inc.span, "this include closes a cycle")
-                        .help(format!(
-                            "the tables include each other: {} → {}",
-                            seen.join(" → "),
-                            inc.name
-                        )),
-                    );
-                }
-                continue;
-            }
-            if !direct.contains_key(&inc.name) {
-                if seen.len() == 1 {
-                    let c = direct.keys().cloned().collect();
-                    self.unknown(NS_PRODUCTS, inc, c);
-                }
-                continue;
-            }
-            seen.push(inc.name.clone());
-            self.flatten_products(&inc.name, direct, seen, out);
-            seen.pop();
         }
     }
 
