@@ -274,20 +274,7 @@ pub fn load_with_extras(
             .map(|(id, _)| id)
             .collect();
         loaded.files.retain(|(id, _)| !dup.contains(id));
-        let dir = p
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let mut root = load::Dir::new(dir);
-        root.shown = root.shown.trim_start_matches("./").to_string();
-        if root.shown == "." {
-            root.shown.clear();
-        }
-        if let Some(id) = loaded.add_file(&root, &name) {
+        if let Some(id) = loaded.add_path(&p) {
             extra.push(id);
         }
     }

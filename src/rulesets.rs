@@ -210,15 +210,7 @@ impl Rulesets {
         let mut loaded = load::Loaded::from_sources(&self.sources);
         let first_new = loaded.sources.len();
         for p in paths {
-            let dir = p
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default();
-            loaded.add_file(&load::Dir::new(dir), &name);
+            loaded.add_path(p);
         }
         let (model, diags) = resolve::resolve(&loaded);
         let extra = loaded

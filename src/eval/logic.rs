@@ -279,17 +279,10 @@ fn compare_values(v: &FactValue, op: CmpOp, want: &FactValue) -> bool {
 }
 
 fn compare_f64(a: f64, op: CmpOp, b: f64) -> bool {
-    match op {
-        CmpOp::Eq => a == b,
-        CmpOp::Ne => a != b,
-        CmpOp::Lt => a < b,
-        CmpOp::Le => a <= b,
-        CmpOp::Gt => a > b,
-        CmpOp::Ge => a >= b,
-    }
+    compare_ord(a, op, b)
 }
 
-fn compare_ord<T: Ord>(a: T, op: CmpOp, b: T) -> bool {
+fn compare_ord<T: PartialOrd>(a: T, op: CmpOp, b: T) -> bool {
     match op {
         CmpOp::Eq => a == b,
         CmpOp::Ne => a != b,

@@ -169,6 +169,25 @@ impl Loaded {
         l
     }
 
+    /// Add a file given by its path (a policy, a draft, test-only law): its directory is the
+    /// root its imports stay inside, and its name is shown as given.
+    pub fn add_path(&mut self, p: &Path) -> Option<FileId> {
+        let dir = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let mut root = Dir::new(dir);
+        root.shown = root.shown.trim_start_matches("./").to_string();
+        if root.shown == "." {
+            root.shown.clear();
+        }
+        self.add_file(&root, &name)
+    }
+
     /// Add one more file (e.g. a policy or a draft) to an existing load, following its imports.
     pub fn add_file(&mut self, root: &dyn Root, rel: &str) -> Option<FileId> {
         let mut by_rel: HashMap<String, FileId> = HashMap::new();
