@@ -759,9 +759,6 @@ pub struct Model {
 /// Lookup tables for a linear evaluator.
 #[derive(Clone, Debug, Default)]
 pub struct Index {
-    /// Measure kind → the provisions that name it or a kind it can count as, as
-    /// (instrument index, provision index) in model order.
-    pub provisions_by_kind: FastMap<String, Vec<(usize, usize)>>,
     /// Country → indexes of the instruments it is a party to (in model order).
     pub instruments_by_country: FastMap<String, Vec<usize>>,
     /// Measure kind → every kind or category it can count as (itself included), with the chain.

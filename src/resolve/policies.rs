@@ -583,23 +583,11 @@ impl<'a> Resolver<'a> {
             }
             counts.insert(id.clone(), seen);
         }
-        let mut by_kind: FastMap<String, Vec<(usize, usize)>> = FastMap::default();
         let mut by_country: FastMap<String, Vec<usize>> = FastMap::default();
         for (ii, inst) in m.instruments.values().enumerate() {
             for code in inst.parties.keys() {
                 by_country.entry(code.clone()).or_default().push(ii);
             }
-            for (pi, p) in inst.provisions.values().enumerate() {
-                let named: HashSet<&String> = p.kinds().collect();
-                for (kind, reach) in &counts {
-                    if reach.iter().any(|k| named.contains(k)) {
-                        by_kind.entry(kind.clone()).or_default().push((ii, pi));
-                    }
-                }
-            }
-        }
-        for v in by_kind.values_mut() {
-            v.sort_unstable();
         }
         let mut always: FastMap<String, Vec<String>> = FastMap::default();
         for (id, _) in m.kinds.iter() {
@@ -637,7 +625,6 @@ impl<'a> Resolver<'a> {
             }
         }
         m.index = Index {
-            provisions_by_kind: by_kind,
             instruments_by_country: by_country,
             counts_as: counts,
             counts_as_always: always,
