@@ -249,7 +249,11 @@ pub fn parallel<T: Send>(countries: &[String], f: impl Fn(&str) -> T + Sync) -> 
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+            .flat_map(|h| match h.join() {
+                Ok(v) => v,
+                // A worker's panic is a bug: surface it rather than drop that worker's countries.
+                Err(e) => std::panic::resume_unwind(e),
+            })
             .collect()
     })
 }
