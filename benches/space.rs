@@ -11,6 +11,11 @@
 #[allow(dead_code, reason = "shared with the other benchmarks")]
 mod corpus;
 
+// The allocator of the `policyspace` binary (src/main.rs); benches/check_system.rs measures
+// the same with the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use policyspace::date::Date;
 use std::time::Instant;
 

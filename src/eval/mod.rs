@@ -208,7 +208,7 @@ pub struct Affected<'a> {
 /// Check a policy against the model.
 pub fn check<'a>(model: &'a Model, policy: &'a Policy, opts: &Options) -> Evaluation<'a> {
     let date = opts.date.or(policy.date).unwrap_or_else(Date::today);
-    let mut findings = Vec::new();
+    let mut findings = Vec::with_capacity(64);
     let empty = Vec::new();
     let mine = model
         .index
@@ -1115,6 +1115,7 @@ fn defence<'a>(
         Vec::new()
     };
     let mut conditions = Vec::new();
+    let mut conditions_open: Vec<&'a str> = Vec::new();
     let mut all = own;
     // Shared conditions (the Art. XX chapeau) are reached only once the defence's own elements
     // are not ruled out: the order of analysis of US - Gasoline.
@@ -1122,7 +1123,12 @@ fn defence<'a>(
         for s in &d.subject_to {
             let c = defence(env, model, s, unknown, caveats, depth + 1, detail);
             all = all.and(outcome_t3(c.status));
-            conditions.push(c);
+            if c.status == Outcome::Unknown {
+                conditions_open.extend(c.open.iter().copied());
+            }
+            if detail {
+                conditions.push(c);
+            }
         }
     }
     for c in conditions.iter().filter(|_| detail) {
@@ -1140,13 +1146,9 @@ fn defence<'a>(
         if let Some(c) = &d.requires {
             relevant_unknowns(c, env, &mut open);
         }
-        for c in &conditions {
-            if c.status == Outcome::Unknown {
-                for u in &c.open {
-                    if !open.contains(u) {
-                        open.push(u);
-                    }
-                }
+        for u in conditions_open {
+            if !open.contains(&u) {
+                open.push(u);
             }
         }
     }
