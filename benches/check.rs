@@ -17,7 +17,6 @@ mod corpus;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use policyspace::eval::Options;
-use std::time::Instant;
 
 fn main() {
     // ONLY_BRIEF=1 runs the status-only check alone, for profiling.
@@ -48,15 +47,11 @@ fn main() {
     for _ in 0..50 {
         std::hint::black_box(policyspace::eval::check(&model, policy, &opts));
     }
-    let mut times = Vec::new();
     let mut findings = 0;
-    for _ in 0..500 {
-        let t = Instant::now();
+    let (med, p10, p90) = corpus::time(500, || {
         let ev = policyspace::eval::check(&model, policy, &opts);
-        times.push(t.elapsed().as_secs_f64() * 1e6);
         findings = ev.findings.len();
-    }
-    let (med, p10, p90) = corpus::stats(times);
+    });
     for (label, o) in [
         (
             "without what-if answers",
@@ -74,13 +69,9 @@ fn main() {
             },
         ),
     ] {
-        let mut t2 = Vec::new();
-        for _ in 0..500 {
-            let t = Instant::now();
+        let (m2, a, b) = corpus::time(500, || {
             std::hint::black_box(policyspace::eval::check(&model, policy, &o));
-            t2.push(t.elapsed().as_secs_f64() * 1e6);
-        }
-        let (m2, a, b) = corpus::stats(t2);
+        });
         println!("check {label}: {m2:.0} µs median (p10 {a:.0}, p90 {b:.0})");
     }
     println!(
@@ -111,15 +102,11 @@ fn main() {
             },
         ),
     ] {
-        let mut t2 = Vec::new();
         let mut n = 0;
-        for _ in 0..300 {
-            let t = Instant::now();
+        let (m2, a, b) = corpus::time(300, || {
             let ev = rs.check(p, &o);
             n = ev.findings.len();
-            t2.push(t.elapsed().as_secs_f64() * 1e6);
-        }
-        let (m2, a, b) = corpus::stats(t2);
+        });
         println!(
             "check, embedded rulesets, 5 measures of CHL × {bound} instruments → {n} findings, {label}: {m2:.0} µs median (p10 {a:.0}, p90 {b:.0})"
         );
@@ -128,9 +115,7 @@ fn main() {
     // The CLI, end to end, on a dispute fixture with the embedded rulesets.
     let exe = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/policyspace");
     if exe.is_file() {
-        let mut times = Vec::new();
-        for _ in 0..30 {
-            let t = Instant::now();
+        let (med, p10, p90) = corpus::time(30, || {
             let o = std::process::Command::new(&exe)
                 .args([
                     "check",
@@ -139,9 +124,7 @@ fn main() {
                 .output()
                 .expect("runs");
             assert_eq!(o.status.code(), Some(1));
-            times.push(t.elapsed().as_secs_f64() * 1e6);
-        }
-        let (med, p10, p90) = corpus::stats(times);
+        });
         println!(
             "CLI `check` DS592 with the embedded rulesets: {:.1} ms wall median (p10 {:.1}, p90 {:.1})",
             med / 1e3,

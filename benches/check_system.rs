@@ -12,7 +12,6 @@
 mod corpus;
 
 use policyspace::eval::Options;
-use std::time::Instant;
 
 fn main() {
     let model = corpus::model(vec![
@@ -34,13 +33,9 @@ fn main() {
             },
         ),
     ] {
-        let mut times = Vec::new();
-        for _ in 0..300 {
-            let t = Instant::now();
+        let (med, p10, p90) = corpus::time(300, || {
             std::hint::black_box(policyspace::eval::check(&model, policy, &o));
-            times.push(t.elapsed().as_secs_f64() * 1e6);
-        }
-        let (med, p10, p90) = corpus::stats(times);
+        });
         println!(
             "check (system allocator), 5 measures × 184 instruments, {label}: {med:.0} µs median (p10 {p10:.0}, p90 {p90:.0})"
         );

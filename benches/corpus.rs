@@ -208,6 +208,18 @@ pub fn core() -> Vec<(String, String)> {
         .collect()
 }
 
+/// Run `f` `runs` times; the median, 10th and 90th percentile of its duration in microseconds.
+pub fn time(runs: usize, mut f: impl FnMut()) -> (f64, f64, f64) {
+    let times = (0..runs)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    stats(times)
+}
+
 /// Median, 10th and 90th percentile of timings in microseconds.
 pub fn stats(mut v: Vec<f64>) -> (f64, f64, f64) {
     v.sort_by(|a, b| a.total_cmp(b));

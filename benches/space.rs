@@ -17,7 +17,6 @@ mod corpus;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use policyspace::date::Date;
-use std::time::Instant;
 
 fn main() {
     let date = Date::parse("2025-01-01").expect("date");
@@ -27,15 +26,11 @@ fn main() {
     let rs = policyspace::rulesets::Rulesets::embedded().expect("embedded");
     let countries =
         policyspace::space::expand_countries(&rs.model, &["all".to_string()], date).expect("all");
-    let mut times = Vec::new();
     let mut cells = 0;
-    for _ in 0..15 {
-        let t = Instant::now();
+    let (med, p10, p90) = corpus::time(15, || {
         let w = policyspace::space::world(&rs.model, &countries, &products, date);
         cells = w.rows.len() * w.options.len();
-        times.push(t.elapsed().as_secs_f64() * 1e6);
-    }
-    let (med, p10, p90) = corpus::stats(times);
+    });
     println!(
         "world map, embedded rulesets: {} countries × {} options = {cells} cells on {cores} cores: {:.0} ms median (p10 {:.0}, p90 {:.0})",
         countries.len(),
@@ -48,14 +43,10 @@ fn main() {
     let treaties = corpus::treaties(3300, "IDN", 150);
     let model = corpus::model(vec![("generated.pspace".to_string(), treaties)]);
     let countries = corpus::countries();
-    let mut times = Vec::new();
-    for _ in 0..7 {
-        let t = Instant::now();
+    let (med, p10, p90) = corpus::time(7, || {
         let w = policyspace::space::world(&model, &countries, &products, date);
         cells = w.rows.len() * w.options.len();
-        times.push(t.elapsed().as_secs_f64() * 1e6);
-    }
-    let (med, p10, p90) = corpus::stats(times);
+    });
     println!(
         "world map, generated corpus ({} instruments): {} countries × {} options = {cells} cells on {cores} cores: {:.0} ms median (p10 {:.0}, p90 {:.0})",
         model.instruments.len(),

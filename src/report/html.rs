@@ -177,17 +177,8 @@ pub fn render(r: &Report) -> String {
                 esc(q.fact)
             );
             for a in &q.affects {
-                let cite = r
-                    .model
-                    .instruments
-                    .get(a.instrument)
-                    .map_or(a.article.to_string(), |i| i.citation(a.article));
-                let answers = match (a.if_yes, a.if_no) {
-                    (Some(y), Some(n)) => {
-                        format!(" — if yes: {}; if no: {}", y.as_str(), n.as_str())
-                    }
-                    _ => String::new(),
-                };
+                let cite = r.affected_cite(a);
+                let answers = super::answers_text(a);
                 let _ = write!(
                     b,
                     "<li>{} under {}: now {}{}</li>",

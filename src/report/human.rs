@@ -127,11 +127,7 @@ pub fn render(r: &Report, color: bool, width: usize) -> String {
                     (Some(_), Some(_)) => "; not decisive alone".to_string(),
                     _ => String::new(),
                 };
-                let cite = r
-                    .model
-                    .instruments
-                    .get(a.instrument)
-                    .map_or(a.article.to_string(), |i| i.citation(a.article));
+                let cite = r.affected_cite(a);
                 let _ = writeln!(
                     o,
                     "     affects {} × {cite}{partners}: now {}{answers}",

@@ -55,17 +55,8 @@ pub fn render(r: &Report) -> String {
         for (i, q) in e.open_questions.iter().enumerate() {
             let _ = writeln!(o, "{}. **{}**", i + 1, md(&q.question));
             for a in &q.affects {
-                let cite = r
-                    .model
-                    .instruments
-                    .get(a.instrument)
-                    .map_or(a.article.to_string(), |i| i.citation(a.article));
-                let answers = match (a.if_yes, a.if_no) {
-                    (Some(y), Some(n)) => {
-                        format!(" — if yes: {}; if no: {}", y.as_str(), n.as_str())
-                    }
-                    _ => String::new(),
-                };
+                let cite = r.affected_cite(a);
+                let answers = super::answers_text(a);
                 let _ = writeln!(
                     o,
                     "   - {} under {}: now {}{answers}",

@@ -42,6 +42,14 @@ impl<'a> Report<'a> {
         v
     }
 
+    /// The citation of the provision an open question affects.
+    pub fn affected_cite(&self, a: &crate::eval::Affected) -> String {
+        self.model
+            .instruments
+            .get(a.instrument)
+            .map_or(a.article.to_string(), |i| i.citation(a.article))
+    }
+
     pub fn counts(&self) -> Vec<(Status, usize)> {
         ORDER
             .iter()
@@ -81,6 +89,14 @@ pub const ORDER: [Status; 6] = [
 
 pub fn status_rank(s: Status) -> usize {
     ORDER.iter().position(|x| *x == s).unwrap_or(ORDER.len())
+}
+
+/// " — if yes: breach; if no: compatible", when both answers are known.
+pub fn answers_text(a: &crate::eval::Affected) -> String {
+    match (a.if_yes, a.if_no) {
+        (Some(y), Some(n)) => format!(" — if yes: {}; if no: {}", y.as_str(), n.as_str()),
+        _ => String::new(),
+    }
 }
 
 pub fn plural_status(s: Status, n: usize) -> String {

@@ -616,6 +616,28 @@ impl<'a> Resolver<'a> {
         )
     }
 
+    /// Qualify a list of references and record them for the check that they exist with the
+    /// expected kind once every instrument is complete.
+    fn refs(
+        &mut self,
+        inst_id: &str,
+        rs: &[QRef],
+        expected: DefenceKind,
+        checks: &mut Vec<RefCheck>,
+    ) -> Vec<DefRef> {
+        rs.iter()
+            .map(|q| {
+                let r = self.qualify(inst_id, q);
+                checks.push(RefCheck {
+                    r: r.clone(),
+                    span: q.span,
+                    expected,
+                });
+                r
+            })
+            .collect()
+    }
+
     fn provision(
         &mut self,
         inst_id: &str,
@@ -682,32 +704,10 @@ impl<'a> Resolver<'a> {
                     }
                 }
                 StmtKind::CarveOuts { refs: rs } => {
-                    p.carve_outs = rs
-                        .iter()
-                        .map(|q| {
-                            let r = self.qualify(inst_id, q);
-                            refs.push(RefCheck {
-                                r: r.clone(),
-                                span: q.span,
-                                expected: DefenceKind::CarveOut,
-                            });
-                            r
-                        })
-                        .collect();
+                    p.carve_outs = self.refs(inst_id, rs, DefenceKind::CarveOut, refs);
                 }
                 StmtKind::Exceptions { refs: rs } => {
-                    p.exceptions = rs
-                        .iter()
-                        .map(|q| {
-                            let r = self.qualify(inst_id, q);
-                            refs.push(RefCheck {
-                                r: r.clone(),
-                                span: q.span,
-                                expected: DefenceKind::Exception,
-                            });
-                            r
-                        })
-                        .collect();
+                    p.exceptions = self.refs(inst_id, rs, DefenceKind::Exception, refs);
                 }
                 _ => {}
             }
@@ -778,18 +778,7 @@ impl<'a> Resolver<'a> {
                     }
                 }
                 StmtKind::SubjectTo { refs: rs } => {
-                    d.subject_to = rs
-                        .iter()
-                        .map(|q| {
-                            let r = self.qualify(inst_id, q);
-                            refs.push(RefCheck {
-                                r: r.clone(),
-                                span: q.span,
-                                expected: DefenceKind::Condition,
-                            });
-                            r
-                        })
-                        .collect();
+                    d.subject_to = self.refs(inst_id, rs, DefenceKind::Condition, refs);
                 }
                 _ => {}
             }
