@@ -133,7 +133,7 @@ impl Rulesets {
             return Err(LoadError {
                 sources,
                 diags: vec![
-                    Diag::error("policyspace::policy::law_in_text", format!("`{name}` defines law of its own; load it from a file"))
+                    Diag::error(LAW_IN_TEXT, format!("`{name}` defines law of its own; load it from a file"))
                         .help("policies with imports or their own instruments are loaded with `policies_from_file`, which resolves them on top of the rulesets"),
                 ],
             });
@@ -170,10 +170,14 @@ impl Rulesets {
         let name = path.display().to_string();
         match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) if !name.ends_with(".json") && brings_law(&text) => {
-                    self.extended_load(path)
-                }
-                Ok(text) => self.policies_from_str(&name, &text),
+                // A file that brings law of its own is resolved with the rulesets (parsed once
+                // more, with its imports); most policy files are parsed only once.
+                Ok(text) => match self.policies_from_str(&name, &text) {
+                    Err(e) if e.diags.iter().any(|d| d.code == LAW_IN_TEXT) => {
+                        self.extended_load(path)
+                    }
+                    other => other,
+                },
                 Err(e) => Err(LoadError {
                     sources: self.sources.clone(),
                     diags: vec![
@@ -273,16 +277,8 @@ impl Rulesets {
     }
 }
 
-/// Whether a policy file brings law of its own: imports, or items other than policies and tests.
-fn brings_law(text: &str) -> bool {
-    let (file, _) = crate::syntax::parse(text, crate::source::FileId(0));
-    file.items.iter().any(|i| {
-        !matches!(
-            i.kind,
-            crate::syntax::ast::StmtKind::Policy { .. } | crate::syntax::ast::StmtKind::Test { .. }
-        )
-    })
-}
+/// The code of "this text defines law of its own" (loaded from a file, it is resolved with the rulesets).
+const LAW_IN_TEXT: &str = "policyspace::policy::law_in_text";
 
 /// SHA-256 over every file's text, in load order (sorted by path relative to the root), so the
 /// same law gives the same hash wherever it is loaded from.
